@@ -1,0 +1,108 @@
+package swell;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import swell.common.ConfigException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one entry point of the fat jar: {@code -conf FILE} starts the role the file names; the
+ * subcommands ({@code deploy}, {@code loadtest}) are tools that run and exit.
+ */
+@Command(name = "swell", mixinStandardHelpOptions = true, version = "swell 0.1.0",
+    description = "An elastic work queue. Starts the role named by the config's \"role\" key.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** Tools that run and exit; each later part adds its command here. */
+  static final List<Object> TOOLS = List.of();
+
+  @Option(names = {"-conf", "--conf"}, paramLabel = "FILE|JSON",
+      description = "the role's JSON config, as a file path or inline JSON (default: config/local.json)")
+  String conf = "config/local.json";
+
+  private Vertx vertx;
+
+  public static void main(String[] args) {
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    TOOLS.forEach(cli::addSubcommand);
+    int rc = cli.execute(args);
+    if (main.vertx == null || rc != 0) {
+      System.exit(rc);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    JsonObject json;
+    Roles.Started started;
+    try {
+      json = readConf(conf);
+      started = Roles.verticleFor(json, System.getenv());
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("swell: " + e.getMessage());
+      return 2;
+    }
+    vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "swell-shutdown"));
+    try {
+      vertx.deployVerticle(started.verticle(), new DeploymentOptions())
+          .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      log.info("{} started", started.role());
+      return 0;
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.error("{} failed to start: {}", started.role(), cause.getMessage(), cause);
+      vertx.close();
+      vertx = null;
+      return 1;
+    }
+  }
+
+  /** SIGTERM: undeploy cleanly, so a worker says it leaves and a balancer stops its children. */
+  private void shutdown() {
+    Vertx v = vertx;
+    if (v != null) {
+      try {
+        v.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("clean shutdown did not finish: {}", e.toString());
+      }
+    }
+  }
+
+  /** A path to a JSON file, or the JSON itself (child worker processes get theirs inline). */
+  static JsonObject readConf(String conf) {
+    String text;
+    if (conf.trim().startsWith("{")) {
+      text = conf;
+    } else {
+      try {
+        text = Files.readString(Path.of(conf));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read config file " + conf + ": " + e.getMessage());
+      }
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException("config " + conf + " is not a JSON object: " + e.getMessage());
+    }
+  }
+}

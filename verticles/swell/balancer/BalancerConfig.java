@@ -1,0 +1,55 @@
+package swell.balancer;
+
+import swell.common.ConfigException;
+import swell.common.ConfigReader;
+import swell.common.Limits;
+import swell.fleet.FleetConfig;
+import swell.store.StoreConfig;
+import swell.store.StoreLimits;
+
+import java.nio.file.Path;
+
+/** Everything the balancer reads from its config, validated once at start. */
+public record BalancerConfig(String host, int port, String clusterToken, Path dataDir, StoreConfig store,
+                             FleetConfig fleet, ScalingConfig scaling, Limits limits, long leaseMs, int maxAttempts,
+                             long maxPending, long resultRetentionMs, int maxLeaseBatch, long leaseIterationBudget,
+                             long maxWaitMs) {
+
+  public static BalancerConfig from(ConfigReader r) {
+    BalancerConfig c = read(r, "port", 5000, "process");
+    if (c.clusterToken.isEmpty()) {
+      throw new ConfigException("clusterToken", "must be set: it is the secret workers and endpoints present");
+    }
+    return c;
+  }
+
+  /** Reads the balancer's keys; {@code local} reads them from its own file with another port key. */
+  static BalancerConfig read(ConfigReader r, String portKey, int defaultPort, String defaultFleet) {
+    Path dataDir = Path.of(r.string("dataDir", "data"));
+    return new BalancerConfig(
+        r.string("host", "0.0.0.0"),
+        r.integer(portKey, defaultPort, 0, 65535),
+        r.string("clusterToken", ""),
+        dataDir,
+        StoreConfig.read(r.section("store"), dataDir),
+        FleetConfig.read(r.section("fleet"), defaultFleet),
+        ScalingConfig.read(r),
+        Limits.read(r),
+        r.number("leaseMs", 30_000, 100, 86_400_000),
+        r.integer("maxAttempts", 5, 1, 1000),
+        r.number("maxPending", 2_000_000, 1, 1_000_000_000),
+        r.number("resultRetentionMs", 3_600_000, 0, 30L * 86_400_000),
+        r.integer("maxLeaseBatch", 256, 1, 10_000),
+        r.number("leaseIterationBudget", 1_000_000, 1, Long.MAX_VALUE),
+        r.number("maxWaitMs", 30_000, 0, 600_000));
+  }
+
+  public StoreLimits storeLimits() {
+    return new StoreLimits(maxPending, maxAttempts, resultRetentionMs);
+  }
+
+  public BalancerConfig withClusterToken(String token) {
+    return new BalancerConfig(host, port, token, dataDir, store, fleet, scaling, limits, leaseMs, maxAttempts,
+        maxPending, resultRetentionMs, maxLeaseBatch, leaseIterationBudget, maxWaitMs);
+  }
+}

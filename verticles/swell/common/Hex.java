@@ -1,0 +1,35 @@
+package swell.common;
+
+/** Lowercase hex, the form results take on the wire. */
+public final class Hex {
+  private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+
+  private Hex() {
+  }
+
+  public static String encode(byte[] bytes) {
+    char[] out = new char[bytes.length * 2];
+    for (int i = 0; i < bytes.length; i++) {
+      out[2 * i] = DIGITS[(bytes[i] >> 4) & 0xF];
+      out[2 * i + 1] = DIGITS[bytes[i] & 0xF];
+    }
+    return new String(out);
+  }
+
+  /** Decodes lowercase or uppercase hex; throws IllegalArgumentException on anything else. */
+  public static byte[] decode(String hex) {
+    if (hex.length() % 2 != 0) {
+      throw new IllegalArgumentException("hex string has an odd length");
+    }
+    byte[] out = new byte[hex.length() / 2];
+    for (int i = 0; i < out.length; i++) {
+      int hi = Character.digit(hex.charAt(2 * i), 16);
+      int lo = Character.digit(hex.charAt(2 * i + 1), 16);
+      if (hi < 0 || lo < 0) {
+        throw new IllegalArgumentException("not a hex string");
+      }
+      out[i] = (byte) ((hi << 4) | lo);
+    }
+    return out;
+  }
+}
