@@ -1,0 +1,25 @@
+package swell.fleet;
+
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+
+/** Builds the fleet a balancer's config names. */
+public final class Fleets {
+  private Fleets() {
+  }
+
+  /**
+   * @param balancerUrl the URL workers reach this balancer at
+   * @param clusterToken the token they present
+   * @param dataDir where a fleet may keep its records across balancer restarts
+   */
+  public static Fleet create(Vertx vertx, FleetConfig cfg, String balancerUrl, String clusterToken, Path dataDir) {
+    return switch (cfg.type()) {
+      case "none" -> new NoFleet();
+      case "process" -> throw new IllegalStateException("process fleet: being written");
+      case "ec2" -> throw new IllegalStateException("ec2 fleet: being written");
+      default -> throw new IllegalArgumentException("unknown fleet type " + cfg.type());
+    };
+  }
+}
