@@ -94,7 +94,8 @@ public final class MemoryWorkStore implements WorkStore {
   public synchronized CompletableFuture<List<CompletedWork>> pull(int top, long now) {
     List<CompletedWork> works = queue.pull(top);
     for (CompletedWork w : works) {
-      retain(new WorkInfo(w.id(), WorkStatus.COMPLETED, w.iterations(), 0, 0, w.completedAt(), w.result(), null, true));
+      retain(new WorkInfo(w.id(), WorkStatus.COMPLETED, w.iterations(), w.attempts(), w.enqueuedAt(), w.completedAt(),
+          w.result(), null, true));
     }
     return CompletableFuture.completedFuture(works);
   }
@@ -107,9 +108,9 @@ public final class MemoryWorkStore implements WorkStore {
   @Override
   public synchronized ExpiryOutcome expireLeases(long now) {
     ExpiryOutcome out = queue.expire(now);
-    for (UUID id : out.failed()) {
-      bodies.remove(id);
-      retain(new WorkInfo(id, WorkStatus.FAILED, 0, limits.maxAttempts(), 0, now, null, null, false));
+    for (WorkInfo failed : out.failedWorks()) {
+      bodies.remove(failed.id());
+      retain(failed);
     }
     return out;
   }

@@ -164,7 +164,7 @@ public final class WorkQueue {
     while (out.size() < top && !completed.isEmpty()) {
       Entry e = completed.pollLast();
       live.remove(e.id);
-      out.add(new CompletedWork(e.id, e.result, e.iterations, e.completedAt));
+      out.add(new CompletedWork(e.id, e.result, e.iterations, e.completedAt, e.attempts, e.enqueuedAt));
     }
     return out;
   }
@@ -173,7 +173,7 @@ public final class WorkQueue {
   public void unpull(List<CompletedWork> works) {
     for (int i = works.size() - 1; i >= 0; i--) {
       CompletedWork w = works.get(i);
-      Entry e = new Entry(w.id(), w.iterations(), 0, 0);
+      Entry e = new Entry(w.id(), w.iterations(), w.enqueuedAt(), w.attempts());
       e.status = WorkStatus.COMPLETED;
       e.result = w.result();
       e.completedAt = w.completedAt();
@@ -198,6 +198,7 @@ public final class WorkQueue {
   public ExpiryOutcome expire(long now) {
     List<UUID> requeued = null;
     List<UUID> failed = null;
+    List<WorkInfo> failedWorks = null;
     for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
       if (e.leaseUntil > now) {
@@ -209,6 +210,11 @@ public final class WorkQueue {
         e.status = WorkStatus.FAILED;
         failedCount++;
         failed = add(failed, e.id);
+        if (failedWorks == null) {
+          failedWorks = new ArrayList<>();
+        }
+        failedWorks.add(new WorkInfo(e.id, WorkStatus.FAILED, e.iterations, e.attempts, e.enqueuedAt, now, null, null,
+            false));
       } else {
         requeue(e);
         requeued = add(requeued, e.id);
@@ -217,7 +223,8 @@ public final class WorkQueue {
     if (requeued == null && failed == null) {
       return ExpiryOutcome.NONE;
     }
-    return new ExpiryOutcome(requeued == null ? List.of() : requeued, failed == null ? List.of() : failed);
+    return new ExpiryOutcome(requeued == null ? List.of() : requeued, failed == null ? List.of() : failed,
+        failedWorks == null ? List.of() : failedWorks);
   }
 
   private static List<UUID> add(List<UUID> list, UUID id) {
