@@ -69,6 +69,11 @@ public final class SqliteWorkStore implements WorkStore {
   private final WorkQueue queue;
   /** Works being written that will be pending once committed, so concurrent enqueues cannot overshoot maxPending. */
   private long reserved;
+  /**
+   * Works that left the queue (pulled or failed) while their new state is not committed yet, so
+   * that find does not read the stale row meanwhile. Guarded by the queue lock.
+   */
+  private final Map<UUID, WorkInfo> settling = new HashMap<>();
   /** Set under the queue lock (by close, or when the writer cannot go on); after it nothing more reaches {@link #writes}. */
   private boolean closed;
   private final AtomicBoolean closeCalled = new AtomicBoolean();
@@ -221,8 +226,11 @@ public final class SqliteWorkStore implements WorkStore {
           .toList();
       // A pull that is not on disk would hand the same results out again after a restart, so it
       // only counts once committed; until then, and if it fails, they go back to be pulled.
-      return submit(new Write<>("mark pulled", w -> w.markPulled(pulled), x -> { }, () -> queue.unpull(pulled)))
-          .thenApply(x -> out);
+      pulled.forEach(p -> settling.put(p.id(), p));
+      return submit(new Write<>("mark pulled", w -> w.markPulled(pulled), x -> settled(pulled), () -> {
+        settled(pulled);
+        queue.unpull(pulled);
+      })).thenApply(x -> out);
     }
   }
 
@@ -238,7 +246,9 @@ public final class SqliteWorkStore implements WorkStore {
     synchronized (queue) {
       WorkQueue.Expiry expiry = queue.expire(now);
       if (!expiry.failed().isEmpty()) {
-        submit(new Write<>("mark failed", w -> w.markFailed(expiry.failed()), x -> { }, () -> { }));
+        expiry.failed().forEach(f -> settling.put(f.id(), f));
+        submit(new Write<>("mark failed", w -> w.markFailed(expiry.failed()),
+            x -> settled(expiry.failed()), () -> settled(expiry.failed())));
       }
       return expiry.outcome();
     }
@@ -249,11 +259,19 @@ public final class SqliteWorkStore implements WorkStore {
     WorkInfo live;
     synchronized (queue) {
       live = queue.find(id);
+      if (live == null) {
+        live = settling.get(id);
+      }
     }
     if (live != null) {
       return CompletableFuture.completedFuture(Optional.of(live));
     }
     return read(c -> readInfo(c, id, now - limits.resultRetentionMs()));
+  }
+
+  /** Under the queue lock: the row now says what memory said (or the write failed and memory took it back). */
+  private void settled(List<WorkInfo> works) {
+    works.forEach(w -> settling.remove(w.id()));
   }
 
   @Override
