@@ -105,7 +105,7 @@ public final class SqliteWorkStore implements WorkStore {
   public CompletableFuture<Void> open(long now) {
     synchronized (queue) {
       if (writerThread != null || closed) {
-        throw new IllegalStateException("open is called once, before close");
+        return CompletableFuture.failedFuture(new IllegalStateException("open is called once, before close"));
       }
       writerThread = new Thread(() -> runWriter(now), "swell-sqlite-writer");
       writerThread.setDaemon(true);
@@ -290,6 +290,10 @@ public final class SqliteWorkStore implements WorkStore {
     }
   }
 
+  /**
+   * Commits what was handed to the writer, then stops the threads. It waits for that commit (at
+   * most {@value #CLOSE_WAIT_MS} ms), so call it at shutdown or from a worker thread, not an event loop.
+   */
   @Override
   public void close() {
     if (!closeCalled.compareAndSet(false, true)) {
@@ -604,7 +608,9 @@ public final class SqliteWorkStore implements WorkStore {
     }
 
     Void markPulled(List<WorkInfo> works) throws SQLException {
-      PreparedStatement ps = statement("UPDATE works SET pulled = 1 WHERE id = ?");
+      // Only a completed row: if its completion never reached the disk the work runs again after a
+      // restart, and its next result must still be pullable.
+      PreparedStatement ps = statement("UPDATE works SET pulled = 1 WHERE id = ? AND state = " + STATE_COMPLETED);
       for (WorkInfo w : works) {
         ps.setBytes(1, bytes(w.id()));
         ps.executeUpdate();

@@ -73,6 +73,40 @@ class SqliteWorkStoreContractTest extends WorkStoreContract {
   }
 
   @Test
+  void osDurabilityAlsoSurvivesAnAbandonedStore() throws Exception {
+    Path other = dir.resolve("os").resolve("swell.db");
+    SqliteWorkStore abandoned = new SqliteWorkStore(other, false, LIMITS);
+    SqliteWorkStore reopened = new SqliteWorkStore(other, false, LIMITS);
+    try {
+      await(abandoned.open(T0));
+      NewWork w = work(1, everyByteValue(), T0);
+      enqueueAll(abandoned, w);
+
+      await(reopened.open(T0 + 1));
+      assertThat(await(reopened.lease("w", 5, NO_BUDGET, T0 + 1, LEASE_MS))).singleElement()
+          .satisfies(l -> assertThat(l.data()).isEqualTo(w.data()));
+    } finally {
+      reopened.close();
+      abandoned.close();
+    }
+  }
+
+  @Test
+  void storeConfigBuildsTheSqliteStoreInDataDir() throws Exception {
+    Path dataDir = dir.resolve("configured");
+    WorkStore configured = new StoreConfig("sqlite", "fsync", dataDir).create(LIMITS);
+    try {
+      assertThat(configured).isInstanceOf(SqliteWorkStore.class);
+      assertThat(configured.durable()).isTrue();
+      await(configured.open(T0));
+      enqueueAll(configured, work(1, new byte[] {1}, T0));
+      assertThat(dataDir.resolve("swell.db")).exists();
+    } finally {
+      configured.close();
+    }
+  }
+
+  @Test
   void writesAfterCloseFailInsteadOfHanging() throws Exception {
     store.close();
     assertThatThrownBy(() -> await(store.enqueue(List.of(work(1, new byte[] {1}, T0)))))
