@@ -3,5 +3,5 @@ package swell.store;
 import java.util.UUID;
 
 /** A completed work as pullCompleted returns it. */
-public record CompletedWork(UUID id, byte[] result, int iterations, long completedAt, int attempts, long enqueuedAt) {
+public record CompletedWork(UUID id, byte[] result, int iterations, long completedAt) {
 }
