@@ -66,4 +66,25 @@ class WorkerKillTest {
     assertThat(work.getString("status")).isEqualTo("completed");
     assertThat(work.getInteger("attempts")).isEqualTo(2);
   }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aWorkerSentSigtermGivesItsWorkBackAtOnce(Vertx vertx, @TempDir Path dir) throws Exception {
+    swell = new InProcessSwell(vertx)
+        .startBalancer(InProcessSwell.balancerConf(dir.resolve("data")).put("leaseMs", 600_000))
+        .startEndpoint(new JsonObject());
+    SwellHttp client = swell.client();
+    String id = client.enqueue("interrupted".getBytes(), 50_000_000);
+    doomed = RoleProcess.start(new JsonObject().put("role", "worker").put("clusterToken", InProcessSwell.TOKEN)
+        .put("workerId", "terminated").put("threads", 1)
+        .put("balancerUrls", new JsonArray().add(swell.balancerUrl())), dir.resolve("terminated.log"));
+    SwellHttp.await("the worker to lease the work", Duration.ofSeconds(60),
+        () -> swell.status().getLong("leased") == 1);
+
+    doomed.close(); // SIGTERM
+    SwellHttp.await("the work to be back in the queue long before its 10-minute lease ends", Duration.ofSeconds(20),
+        () -> swell.status().getLong("pending") == 1);
+    assertThat(client.json("GET", "/work/" + id).getString("status")).isEqualTo("queued");
+    assertThat(swell.status().getJsonArray("workers")).as("the worker left").isEmpty();
+  }
 }
