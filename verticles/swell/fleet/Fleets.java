@@ -1,6 +1,7 @@
 package swell.fleet;
 
 import io.vertx.core.Vertx;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 import java.nio.file.Path;
 
@@ -18,7 +19,8 @@ public final class Fleets {
     return switch (cfg.type()) {
       case "none" -> new NoFleet();
       case "process" -> throw new IllegalStateException("process fleet: being written");
-      case "ec2" -> throw new IllegalStateException("ec2 fleet: being written");
+      // On EC2 the default chain finds the balancer's instance role.
+      case "ec2" -> new Ec2Fleet(vertx, cfg, balancerUrl, DefaultCredentialsProvider.builder().build());
       default -> throw new IllegalArgumentException("unknown fleet type " + cfg.type());
     };
   }
