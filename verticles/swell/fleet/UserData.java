@@ -30,6 +30,8 @@ public record UserData(String role, String region, String bucket, String jarKey,
    */
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/@=,+%~-]*");
 
+  private static final Pattern LEFT_OVER = Pattern.compile("\\{\\{[A-Z_]+}}");
+
   public UserData {
     environment = Map.copyOf(new LinkedHashMap<>(environment));
     check("role", role);
@@ -85,9 +87,9 @@ public record UserData(String role, String region, String bucket, String jarKey,
         .replace("{{JAVA_PACKAGE}}", javaPackage)
         .replace("{{JAVA_OPTS}}", String.join(" ", jvmOptions))
         .replace("{{ENVIRONMENT}}", env.toString().strip());
-    if (out.contains("{{")) {
-      throw new IllegalArgumentException("user-data template has a placeholder nobody fills: "
-          + out.substring(out.indexOf("{{"), Math.min(out.length(), out.indexOf("{{") + 30)));
+    java.util.regex.Matcher left = LEFT_OVER.matcher(out);
+    if (left.find()) {
+      throw new IllegalArgumentException("user-data template has a placeholder nobody fills: " + left.group());
     }
     return out;
   }

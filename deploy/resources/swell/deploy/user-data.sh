@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boots one Swell instance: installs Java (with retries: package mirrors fail at random on boot),
 # fetches the jar, the role's config and the cluster token from S3 with the instance role, and
-# runs the role under systemd. Rendered by swell.fleet.UserData; {{...}} are its placeholders.
+# runs the role under systemd. Rendered by swell.fleet.UserData; the upper-case words in double braces are its placeholders.
 # A failed boot leaves /var/lib/swell/BOOT_FAILED and a "SWELL_BOOT_FAILED:" line on the console
 # (EC2 console output), so nobody has to guess why an instance never answered.
 set -uo pipefail
