@@ -271,10 +271,8 @@ public final class Deployment {
   private Future<List<String>> pollReady(ClusterInstances instances, Deadline deadline, String[] last) {
     return instances.find(ClusterNames.ENDPOINT, ClusterInstances.LIVE).compose(endpoints -> {
       List<Future<String>> probes = endpoints.stream().map(this::probe).toList();
-      return Future.join(probes).otherwiseEmpty().map(v -> {
-        List<String> states = probes.stream().map(p -> p.result() == null ? "?" : p.result()).toList();
-        return states;
-      }).compose(states -> {
+      // Probes never fail: an unreachable endpoint is reported as booting.
+      return Future.all(probes).map(v -> probes.stream().map(Future::result).toList()).compose(states -> {
         String line = String.join(" | ", states);
         if (!line.equals(last[0])) {
           progress.say("  [" + deadline.elapsedSeconds() + " s] " + line);
@@ -306,7 +304,7 @@ public final class Deployment {
             .setPort(DeployConfig.PORT).setURI("/ready").setIdleTimeout(3000))
         .compose(req -> req.send())
         .map(HttpClientResponse::statusCode)
-        .map(code -> who + (code == 200 ? ": ready" : ": answers " + code + " (no balancer yet)"))
+        .map(code -> who + (code == 200 ? ": ready" : code == 503 ? ": up, no balancer yet" : ": answers " + code))
         .otherwise(e -> who + ": booting (" + endpoint.state().nameAsString() + ")");
   }
 
