@@ -5,7 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
@@ -67,6 +71,20 @@ public final class Ec2Fleet implements Fleet {
         .build();
     // Render once now so a bad value fails the balancer's start, not its first launch.
     workerUserData("w-check");
+  }
+
+  /**
+   * The default chain (on EC2: the balancer's instance role). Against an emulator
+   * ({@code endpointUrl} set) without credentials anywhere, placeholder ones: emulators accept any
+   * signature, and a local test should not need AWS settings in its environment.
+   */
+  public static AwsCredentialsProvider credentials(Ec2FleetConfig cfg) {
+    AwsCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+    if (cfg.endpointUrl().isEmpty()) {
+      return chain;
+    }
+    return AwsCredentialsProviderChain.of(chain,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("emulator", "emulator")));
   }
 
   @Override

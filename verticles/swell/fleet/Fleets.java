@@ -1,7 +1,6 @@
 package swell.fleet;
 
 import io.vertx.core.Vertx;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 import java.nio.file.Path;
 
@@ -18,9 +17,8 @@ public final class Fleets {
   public static Fleet create(Vertx vertx, FleetConfig cfg, String balancerUrl, String clusterToken, Path dataDir) {
     return switch (cfg.type()) {
       case "none" -> new NoFleet();
-      case "process" -> throw new IllegalStateException("process fleet: being written");
-      // On EC2 the default chain finds the balancer's instance role.
-      case "ec2" -> new Ec2Fleet(vertx, cfg, balancerUrl, DefaultCredentialsProvider.builder().build());
+      case "process" -> new ProcessFleet(vertx, cfg, balancerUrl, clusterToken, dataDir);
+      case "ec2" -> new Ec2Fleet(vertx, cfg, balancerUrl, Ec2Fleet.credentials(cfg.ec2()));
       default -> throw new IllegalArgumentException("unknown fleet type " + cfg.type());
     };
   }
