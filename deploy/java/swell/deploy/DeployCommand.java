@@ -32,7 +32,7 @@ import java.util.function.Function;
  * Vert.x, and only its main thread waits, on the final future of the whole command.
  */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
-    description = "Runs Swell on AWS: provisions, shows and removes one cluster (see deploy/AWS.md).",
+    description = "Runs Swell on AWS: provisions, shows and removes one cluster (see the README, Running on AWS).",
     subcommands = {DeployCommand.Up.class, DeployCommand.Status.class, DeployCommand.Down.class})
 public final class DeployCommand implements Runnable {
   @Spec
