@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,17 +34,23 @@ class LoadtestCommandTest {
   record Outcome(int exitCode, String out, String err) {
   }
 
-  /** Runs the command off the event loop: it blocks until its own run is over. */
+  /** Runs the command on a plain thread: it blocks until its own run is over, and starts its own Vert.x. */
   private static Future<Outcome> loadtest(Vertx vertx, String... args) {
-    return vertx.executeBlocking(() -> {
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int rc = new CommandLine(new LoadtestCommand())
-          .setOut(new PrintWriter(out, true))
-          .setErr(new PrintWriter(err, true))
-          .execute(args);
-      return new Outcome(rc, out.toString(), err.toString());
-    }, false);
+    CompletableFuture<Outcome> done = new CompletableFuture<>();
+    new Thread(() -> {
+      try {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = new CommandLine(new LoadtestCommand())
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+        done.complete(new Outcome(rc, out.toString(), err.toString()));
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    }, "loadtest-command").start();
+    return Future.fromCompletionStage(done, vertx.getOrCreateContext());
   }
 
   private Future<FakeSwell> fake(Vertx vertx, FakeSwell swell) {
