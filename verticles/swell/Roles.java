@@ -22,13 +22,14 @@ public final class Roles {
   public record Started(String role, Deployable verticle) {
   }
 
-  public static Started verticleFor(JsonObject json, Map<String, String> env) {
+  /** @param onWorkerExit what a worker does once it retired and left: the worker role ends its JVM */
+  public static Started verticleFor(JsonObject json, Map<String, String> env, Runnable onWorkerExit) {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
     Deployable verticle = switch (role) {
       case "endpoint" -> new EndpointVerticle(EndpointConfig.from(r));
       case "balancer" -> new BalancerVerticle(BalancerConfig.from(r));
-      case "worker" -> new WorkerVerticle(WorkerConfig.from(r));
+      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), onWorkerExit);
       default -> new LocalVerticle(LocalConfig.from(r));
     };
     r.rejectUnknown();

@@ -16,7 +16,7 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
                              long maxWaitMs) {
 
   public static BalancerConfig from(ConfigReader r) {
-    BalancerConfig c = read(r, "port", 5000, "process");
+    BalancerConfig c = read(r, "host", "0.0.0.0", "port", 5000, "process", 4);
     if (c.clusterToken.isEmpty()) {
       throw new ConfigException("clusterToken", "must be set: it is the secret workers and endpoints present");
     }
@@ -24,16 +24,17 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
   }
 
   /** Reads the balancer's keys; {@code local} reads them from its own file with another port key. */
-  static BalancerConfig read(ConfigReader r, String portKey, int defaultPort, String defaultFleet) {
+  public static BalancerConfig read(ConfigReader r, String hostKey, String defaultHost, String portKey, int defaultPort,
+                                    String defaultFleet, int defaultMaxWorkers) {
     Path dataDir = Path.of(r.string("dataDir", "data"));
     return new BalancerConfig(
-        r.string("host", "0.0.0.0"),
+        r.string(hostKey, defaultHost),
         r.integer(portKey, defaultPort, 0, 65535),
         r.string("clusterToken", ""),
         dataDir,
         StoreConfig.read(r.section("store"), dataDir),
         FleetConfig.read(r.section("fleet"), defaultFleet),
-        ScalingConfig.read(r),
+        ScalingConfig.read(r, defaultMaxWorkers),
         Limits.read(r),
         r.number("leaseMs", 30_000, 100, 86_400_000),
         r.integer("maxAttempts", 5, 1, 1000),

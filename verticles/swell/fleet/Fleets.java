@@ -17,7 +17,7 @@ public final class Fleets {
   public static Fleet create(Vertx vertx, FleetConfig cfg, String balancerUrl, String clusterToken, Path dataDir) {
     return switch (cfg.type()) {
       case "none" -> new NoFleet();
-      case "process" -> throw new IllegalStateException("process fleet: being written");
+      case "process" -> new ProcessFleet(vertx, cfg, balancerUrl, clusterToken, dataDir);
       case "ec2" -> throw new IllegalStateException("ec2 fleet: being written");
       default -> throw new IllegalArgumentException("unknown fleet type " + cfg.type());
     };

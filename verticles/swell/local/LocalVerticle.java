@@ -2,17 +2,54 @@ package swell.local;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import swell.balancer.BalancerVerticle;
+import swell.endpoint.EndpointVerticle;
 
-/** Skeleton: being written. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Swell on one machine in one JVM: the balancer first, then an endpoint on each configured port
+ * forwarding to it; the balancer's process fleet starts the workers as child JVMs.
+ */
 public final class LocalVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(LocalVerticle.class);
+
   private final LocalConfig cfg;
+  private BalancerVerticle balancer;
+  private final List<EndpointVerticle> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
     this.cfg = cfg;
   }
 
+  public int balancerPort() {
+    return balancer.port();
+  }
+
+  public List<Integer> endpointPorts() {
+    return endpoints.stream().map(EndpointVerticle::port).toList();
+  }
+
+  public String clusterToken() {
+    return cfg.balancer().clusterToken();
+  }
+
   @Override
   public Future<?> start() {
-    return Future.failedFuture("not written yet");
+    balancer = new BalancerVerticle(cfg.balancer());
+    return vertx.deployVerticle(balancer).compose(id -> {
+      String url = "http://127.0.0.1:" + balancer.port();
+      List<Future<String>> started = new ArrayList<>();
+      for (int port : cfg.endpointPorts()) {
+        EndpointVerticle e = new EndpointVerticle(cfg.endpoint(port, url));
+        endpoints.add(e);
+        started.add(vertx.deployVerticle(e));
+      }
+      return Future.all(started);
+    }).onSuccess(v -> log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
+        endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers()));
   }
 }

@@ -92,11 +92,12 @@ public final class MemoryWorkStore implements WorkStore {
 
   @Override
   public synchronized CompletableFuture<List<CompletedWork>> pull(int top, long now) {
-    List<CompletedWork> works = queue.pull(top);
-    for (CompletedWork w : works) {
-      retain(new WorkInfo(w.id(), WorkStatus.COMPLETED, w.iterations(), 0, 0, w.completedAt(), w.result(), null, true));
+    List<CompletedWork> out = new ArrayList<>();
+    for (WorkInfo w : queue.pull(top)) {
+      retain(w);
+      out.add(new CompletedWork(w.id(), w.result(), w.iterations(), w.finishedAt()));
     }
-    return CompletableFuture.completedFuture(works);
+    return CompletableFuture.completedFuture(out);
   }
 
   @Override
@@ -106,12 +107,12 @@ public final class MemoryWorkStore implements WorkStore {
 
   @Override
   public synchronized ExpiryOutcome expireLeases(long now) {
-    ExpiryOutcome out = queue.expire(now);
-    for (UUID id : out.failed()) {
-      bodies.remove(id);
-      retain(new WorkInfo(id, WorkStatus.FAILED, 0, limits.maxAttempts(), 0, now, null, null, false));
+    WorkQueue.Expiry expiry = queue.expire(now);
+    for (WorkInfo failed : expiry.failed()) {
+      bodies.remove(failed.id());
+      retain(failed);
     }
-    return out;
+    return expiry.outcome();
   }
 
   private void retain(WorkInfo info) {
@@ -122,7 +123,13 @@ public final class MemoryWorkStore implements WorkStore {
   @Override
   public synchronized CompletableFuture<Optional<WorkInfo>> find(UUID id, long now) {
     WorkInfo live = queue.find(id);
-    return CompletableFuture.completedFuture(Optional.ofNullable(live != null ? live : retained.get(id)));
+    if (live != null) {
+      return CompletableFuture.completedFuture(Optional.of(live));
+    }
+    // A result past its retention is gone even if no purge has run yet.
+    WorkInfo kept = retained.get(id);
+    boolean expired = kept == null || kept.finishedAt() < now - limits.resultRetentionMs();
+    return CompletableFuture.completedFuture(expired ? Optional.empty() : Optional.of(kept));
   }
 
   @Override

@@ -17,7 +17,7 @@ public record StoreConfig(String type, String durability, Path dataDir) {
   public WorkStore create(StoreLimits limits) {
     return switch (type) {
       case "memory" -> new MemoryWorkStore(limits);
-      case "sqlite" -> throw new IllegalStateException("sqlite store not written yet");
+      case "sqlite" -> new SqliteWorkStore(dataDir.resolve("swell.db"), "fsync".equals(durability), limits);
       default -> throw new IllegalStateException("unknown store type " + type);
     };
   }

@@ -98,7 +98,7 @@ public final class WorkQueue {
   }
 
   public List<Lease> lease(String workerId, int max, long iterationBudget, long now, long leaseMs) {
-    List<Lease> out = new ArrayList<>(Math.min(max, 64));
+    List<Lease> out = new ArrayList<>(Math.max(0, Math.min(max, 64)));
     long budgetUsed = 0;
     while (out.size() < max) {
       Entry e = peekPending();
@@ -158,27 +158,42 @@ public final class WorkQueue {
     return true;
   }
 
-  /** Takes up to {@code top} results, newest first; they leave this queue. */
-  public List<CompletedWork> pull(int top) {
-    List<CompletedWork> out = new ArrayList<>(Math.min(top, completed.size()));
+  /**
+   * Takes up to {@code top} results, newest first; they leave this queue. Returned whole (attempts,
+   * enqueue time) so a store can keep them readable by id after the pull and can put them back.
+   */
+  public List<WorkInfo> pull(int top) {
+    List<WorkInfo> out = new ArrayList<>(Math.max(0, Math.min(top, completed.size())));
     while (out.size() < top && !completed.isEmpty()) {
       Entry e = completed.pollLast();
       live.remove(e.id);
-      out.add(new CompletedWork(e.id, e.result, e.iterations, e.completedAt));
+      out.add(new WorkInfo(e.id, WorkStatus.COMPLETED, e.iterations, e.attempts, e.enqueuedAt, e.completedAt,
+          e.result, null, true));
     }
     return out;
   }
 
-  /** Puts pulled results back when the pull could not be made durable. */
-  public void unpull(List<CompletedWork> works) {
+  /**
+   * Puts pulled results back when the pull could not be made durable, behind any result completed
+   * since, so that pulls stay newest first.
+   */
+  public void unpull(List<WorkInfo> works) {
+    ArrayDeque<Entry> newer = new ArrayDeque<>();
+    long oldestReturned = works.isEmpty() ? Long.MAX_VALUE : works.get(works.size() - 1).finishedAt();
+    while (!completed.isEmpty() && completed.peekLast().completedAt > oldestReturned) {
+      newer.push(completed.pollLast());
+    }
     for (int i = works.size() - 1; i >= 0; i--) {
-      CompletedWork w = works.get(i);
-      Entry e = new Entry(w.id(), w.iterations(), 0, 0);
+      WorkInfo w = works.get(i);
+      Entry e = new Entry(w.id(), w.iterations(), w.enqueuedAt(), w.attempts());
       e.status = WorkStatus.COMPLETED;
       e.result = w.result();
-      e.completedAt = w.completedAt();
+      e.completedAt = w.finishedAt();
       live.put(e.id, e);
       completed.addLast(e);
+    }
+    while (!newer.isEmpty()) {
+      completed.addLast(newer.pop());
     }
   }
 
@@ -195,9 +210,22 @@ public final class WorkQueue {
     return out;
   }
 
-  public ExpiryOutcome expire(long now) {
-    List<UUID> requeued = null;
-    List<UUID> failed = null;
+  /**
+   * What a lease sweep did. Failed works have left this queue, so they are returned whole for the
+   * store to persist and keep readable by id.
+   */
+  public record Expiry(List<UUID> requeued, List<WorkInfo> failed) {
+    public ExpiryOutcome outcome() {
+      if (requeued.isEmpty() && failed.isEmpty()) {
+        return ExpiryOutcome.NONE;
+      }
+      return new ExpiryOutcome(requeued, failed.stream().map(WorkInfo::id).toList());
+    }
+  }
+
+  public Expiry expire(long now) {
+    List<UUID> requeued = List.of();
+    List<WorkInfo> failed = List.of();
     for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
       if (e.leaseUntil > now) {
@@ -208,21 +236,20 @@ public final class WorkQueue {
         live.remove(e.id);
         e.status = WorkStatus.FAILED;
         failedCount++;
-        failed = add(failed, e.id);
+        failed = add(failed, new WorkInfo(e.id, WorkStatus.FAILED, e.iterations, e.attempts, e.enqueuedAt, now,
+            null, null, false));
       } else {
         requeue(e);
         requeued = add(requeued, e.id);
       }
     }
-    if (requeued == null && failed == null) {
-      return ExpiryOutcome.NONE;
-    }
-    return new ExpiryOutcome(requeued == null ? List.of() : requeued, failed == null ? List.of() : failed);
+    return new Expiry(requeued, failed);
   }
 
-  private static List<UUID> add(List<UUID> list, UUID id) {
-    List<UUID> l = list == null ? new ArrayList<>() : list;
-    l.add(id);
+  /** Most sweeps find nothing, so the lists are only allocated when something expires. */
+  private static <T> List<T> add(List<T> list, T item) {
+    List<T> l = list.isEmpty() ? new ArrayList<>() : list;
+    l.add(item);
     return l;
   }
 

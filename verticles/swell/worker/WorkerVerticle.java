@@ -2,17 +2,287 @@ package swell.worker;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpResponseExpectation;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import swell.common.Hex;
 
-/** Skeleton: being written. */
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A worker: registers with a balancer, long-polls it for batches of works, computes them on its
+ * compute threads, reports results in batches and heartbeats its running works. Told to retire (or
+ * sent SIGTERM) it drains, reports, says it leaves, and exits. Balancer URLs are tried in turn.
+ */
 public final class WorkerVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
+  private static final long MAX_BACKOFF_MS = 5_000;
+
   private final WorkerConfig cfg;
+  private final Runnable onExit;
+  private WebClient client;
+  private ChainPool pool;
+  private int urlIndex;
+  /** Works received and not yet reported, by id: what heartbeats extend. */
+  private final Set<String> inFlight = new LinkedHashSet<>();
+  private final List<JsonObject> unsent = new ArrayList<>();
+  private boolean polling;
+  private boolean sending;
+  private boolean retiring;
+  private boolean left;
+  private long backoffMs;
+  private long lastContact;
+  private long completed;
+  private long flushTimer = -1;
+  private long heartbeatTimer = -1;
 
   public WorkerVerticle(WorkerConfig cfg) {
+    this(cfg, () -> { });
+  }
+
+  /** @param onExit run once the worker has retired and left: the worker role exits the JVM there */
+  public WorkerVerticle(WorkerConfig cfg, Runnable onExit) {
     this.cfg = cfg;
+    this.onExit = onExit;
+  }
+
+  public String workerId() {
+    return cfg.workerId();
   }
 
   @Override
   public Future<?> start() {
-    return Future.failedFuture("not written yet");
+    client = WebClient.create(vertx, new WebClientOptions()
+        .setKeepAlive(true)
+        .setIdleTimeout((int) (cfg.pollWaitMs() / 1000) + 60)
+        .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
+    pool = new ChainPool(cfg.threads(), cfg.workerId());
+    lastContact = System.currentTimeMillis();
+    register();
+    heartbeatTimer = vertx.setPeriodic(cfg.heartbeatMs(), t -> heartbeat());
+    return Future.succeededFuture();
+  }
+
+  private String url(String path) {
+    return cfg.balancerUrls().get(urlIndex % cfg.balancerUrls().size()) + path;
+  }
+
+  /** A request failed: try the next balancer after a growing pause, or give up if none answers. */
+  private void failed(String what, Throwable e, Runnable retry) {
+    urlIndex++;
+    backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    long silentFor = System.currentTimeMillis() - lastContact;
+    if (cfg.giveUpAfterMs() > 0 && silentFor > cfg.giveUpAfterMs()) {
+      log.error("worker {}: no balancer answered for {} ms; giving up", cfg.workerId(), silentFor);
+      exit();
+      return;
+    }
+    log.warn("worker {}: {} failed ({}); retrying in {} ms", cfg.workerId(), what, e.getMessage(), backoffMs);
+    vertx.setTimer(backoffMs, t -> retry.run());
+  }
+
+  private void contact() {
+    backoffMs = 0;
+    lastContact = System.currentTimeMillis();
+  }
+
+  private Future<HttpResponse<Buffer>> post(String path, JsonObject body) {
+    return client.postAbs(url(path))
+        .putHeader("Authorization", "Bearer " + cfg.clusterToken())
+        .putHeader("Swell-Worker", cfg.workerId())
+        .timeout(cfg.pollWaitMs() + 30_000)
+        .sendJsonObject(body);
+  }
+
+  private void register() {
+    JsonObject hello = new JsonObject()
+        .put("workerId", cfg.workerId())
+        .put("threads", cfg.threads());
+    if (!cfg.instanceId().isEmpty()) {
+      hello.put("instanceId", cfg.instanceId());
+    }
+    post("/workers/register", hello)
+        .expecting(HttpResponseExpectation.SC_OK)
+        .onSuccess(resp -> {
+          contact();
+          log.info("worker {} registered at {} with {} threads", cfg.workerId(), url(""), cfg.threads());
+          if (resp.bodyAsJsonObject().getBoolean("retire", false)) {
+            retire();
+          } else {
+            poll();
+          }
+        })
+        .onFailure(e -> failed("register", e, this::register));
+  }
+
+  /** Polls when the compute threads could take more; tiny works arrive many to a poll. */
+  private void poll() {
+    if (polling || retiring || left || inFlight.size() >= cfg.threads()) {
+      return;
+    }
+    polling = true;
+    client.postAbs(url("/get_work"))
+        .addQueryParam("max", String.valueOf(cfg.maxBatch()))
+        .addQueryParam("waitMs", String.valueOf(cfg.pollWaitMs()))
+        .putHeader("Authorization", "Bearer " + cfg.clusterToken())
+        .putHeader("Swell-Worker", cfg.workerId())
+        .timeout(cfg.pollWaitMs() + 30_000)
+        .send()
+        .onComplete(ar -> {
+          polling = false;
+          if (ar.failed()) {
+            failed("get_work", ar.cause(), this::poll);
+            return;
+          }
+          HttpResponse<Buffer> resp = ar.result();
+          if (resp.statusCode() == 204) {
+            contact();
+            poll();
+          } else if (resp.statusCode() == 200) {
+            contact();
+            JsonObject body = resp.bodyAsJsonObject();
+            if (body.getBoolean("retire", false)) {
+              retire();
+              return;
+            }
+            for (Object o : body.getJsonArray("works", new JsonArray())) {
+              compute((JsonObject) o);
+            }
+            poll();
+          } else {
+            failed("get_work", new IllegalStateException("status " + resp.statusCode() + " " + resp.bodyAsString()),
+                this::poll);
+          }
+        });
+  }
+
+  private void compute(JsonObject work) {
+    String id = work.getString("id");
+    long iterations = work.getLong("iterations");
+    byte[] body = Base64.getDecoder().decode(work.getString("data"));
+    inFlight.add(id);
+    pool.submit(body, iterations, (result, error) -> context.runOnContext(v -> {
+      if (error != null) {
+        // Not reported: the lease expires and another attempt runs it; maxAttempts bounds the retries.
+        log.error("worker {}: computing work {} failed", cfg.workerId(), id, error);
+        inFlight.remove(id);
+        return;
+      }
+      unsent.add(new JsonObject().put("id", id).put("result", Hex.encode(result)));
+      completed++;
+      if (unsent.size() >= cfg.maxBatch() || inFlight.size() == unsent.size()) {
+        flush();
+      } else if (flushTimer < 0) {
+        flushTimer = vertx.setTimer(Math.max(1, cfg.resultFlushMs()), t -> {
+          flushTimer = -1;
+          flush();
+        });
+      }
+    }));
+  }
+
+  /** Sends finished results; works leave {@code inFlight} only once the balancer has them. */
+  private void flush() {
+    if (sending || unsent.isEmpty()) {
+      return;
+    }
+    sending = true;
+    List<JsonObject> batch = new ArrayList<>(unsent);
+    unsent.clear();
+    post("/send_completed_work", new JsonObject().put("results", new JsonArray(new ArrayList<>(batch))))
+        .expecting(HttpResponseExpectation.SC_OK)
+        .onComplete(ar -> {
+          sending = false;
+          if (ar.failed()) {
+            unsent.addAll(0, batch);
+            failed("send_completed_work", ar.cause(), this::flush);
+            return;
+          }
+          contact();
+          for (JsonObject r : batch) {
+            inFlight.remove(r.getString("id"));
+          }
+          if (!unsent.isEmpty()) {
+            flush();
+          }
+          if (retiring) {
+            leaveWhenDrained();
+          } else {
+            poll();
+          }
+        });
+  }
+
+  private void heartbeat() {
+    if (left) {
+      return;
+    }
+    JsonObject beat = new JsonObject()
+        .put("workerId", cfg.workerId())
+        .put("running", new JsonArray(new ArrayList<>(inFlight)))
+        .put("stats", new JsonObject().put("completed", completed).put("threads", cfg.threads()));
+    post("/workers/heartbeat", beat)
+        .expecting(HttpResponseExpectation.SC_OK)
+        .onSuccess(resp -> {
+          contact();
+          if (resp.bodyAsJsonObject().getBoolean("retire", false)) {
+            retire();
+          }
+        })
+        .onFailure(e -> log.warn("worker {}: heartbeat failed: {}", cfg.workerId(), e.getMessage()));
+  }
+
+  private void retire() {
+    if (!retiring) {
+      retiring = true;
+      log.info("worker {} retiring: finishing {} works in flight", cfg.workerId(), inFlight.size());
+    }
+    leaveWhenDrained();
+  }
+
+  private void leaveWhenDrained() {
+    if (!inFlight.isEmpty() || left) {
+      return;
+    }
+    leave().onComplete(ar -> exit());
+  }
+
+  private Future<Void> leave() {
+    left = true;
+    return post("/workers/leaving", new JsonObject().put("workerId", cfg.workerId()))
+        .expecting(HttpResponseExpectation.SC_OK)
+        .<Void>mapEmpty()
+        .onSuccess(v -> log.info("worker {} left after completing {} works", cfg.workerId(), completed))
+        .onFailure(e -> log.warn("worker {}: could not say it leaves ({}); its leases will expire",
+            cfg.workerId(), e.getMessage()));
+  }
+
+  private void exit() {
+    left = true;
+    vertx.cancelTimer(heartbeatTimer);
+    onExit.run();
+  }
+
+  /** SIGTERM or undeploy: works in flight go back to the queue at once rather than after the lease. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(heartbeatTimer);
+    pool.close();
+    Future<Void> bye = left ? Future.succeededFuture() : leave().recover(e -> Future.succeededFuture());
+    return bye.eventually(() -> {
+      client.close();
+      return Future.succeededFuture();
+    });
   }
 }

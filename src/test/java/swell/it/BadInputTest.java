@@ -1,0 +1,170 @@
+package swell.it;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad requests get a clear JSON error, change nothing in the queues, and leave the server serving.
+ * No worker runs, so everything accepted stays pending where the test can count it.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BadInputTest {
+  private InProcessSwell swell;
+  private SwellHttp client;
+  private String seededId;
+
+  @BeforeEach
+  void start(Vertx vertx, @TempDir Path dir) {
+    JsonObject conf = InProcessSwell.balancerConf(dir).put("maxPending", 3).put("maxIterations", 1000)
+        .put("maxTop", 50);
+    swell = new InProcessSwell(vertx).startBalancer(conf)
+        .startEndpoint(new JsonObject().put("maxBodyBytes", 1024).put("maxIterations", 1000).put("maxTop", 50));
+    client = swell.client();
+    seededId = client.enqueue("seed".getBytes(), 1);
+  }
+
+  @AfterEach
+  void stop() {
+    swell.close();
+  }
+
+  /** The one pending work seeded at start is all there is: the bad request stored nothing. */
+  private void assertNothingChangedAndStillServing() {
+    JsonObject status = swell.status();
+    assertThat(status.getLong("pending")).isEqualTo(1);
+    assertThat(status.getLong("completedUnpulled")).isZero();
+    assertThat(client.json("GET", "/work/" + seededId).getString("status")).isEqualTo("queued");
+    assertThat(client.send("GET", "/health", null).statusCode()).isEqualTo(200);
+  }
+
+  private static void assertError(HttpResponse<String> r, int status, String code) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    JsonObject body = new JsonObject(r.body());
+    assertThat(body.getString("error")).isEqualTo(code);
+    assertThat(body.getString("message")).isNotBlank();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "0", "-1", "1001", "1.5", "99999999999999999999", ""})
+  void enqueueRejectsBadIterations(String iterations) {
+    assertError(client.send("PUT", "/enqueue?iterations=" + iterations, "x".getBytes()), 400, "bad_iterations");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void enqueueRejectsMissingIterations() {
+    assertError(client.send("PUT", "/enqueue", "x".getBytes()), 400, "bad_iterations");
+    assertError(client.send("PUT", "/enqueue?iterations=1&iterations=2", "x".getBytes()), 400, "bad_iterations");
+    assertNothingChangedAndStillServing();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "0", "-5", "51", ""})
+  void pullRejectsBadTop(String top) {
+    assertError(client.send("POST", "/pullCompleted?top=" + top, null), 400, "bad_top");
+    assertError(client.send("POST", "/pullCompleted", null), 400, "bad_top");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void bodyOverTheLimitIs413WithOrWithoutContentLength() throws Exception {
+    assertError(client.send("PUT", "/enqueue?iterations=1", new byte[1025]), 413, "body_too_large");
+    HttpRequest chunked = HttpRequest.newBuilder(URI.create(swell.endpointUrl() + "/enqueue?iterations=1"))
+        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[4096])))
+        .build();
+    HttpResponse<String> r = HttpClient.newHttpClient().send(chunked, HttpResponse.BodyHandlers.ofString());
+    assertError(r, 413, "body_too_large");
+    assertThat(client.send("PUT", "/enqueue?iterations=1", new byte[1024]).statusCode()).isEqualTo(200);
+    assertThat(swell.status().getLong("pending")).isEqualTo(2);
+  }
+
+  @Test
+  void wrongMethodIs405() {
+    assertError(client.send("GET", "/enqueue?iterations=1", null), 405, "method_not_allowed");
+    assertError(client.send("GET", "/pullCompleted?top=1", null), 405, "method_not_allowed");
+    assertError(client.send("DELETE", "/work/" + seededId, null), 405, "method_not_allowed");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void unknownRouteAndIdAre404() {
+    assertError(client.send("GET", "/nothing-here", null), 404, "not_found");
+    assertError(client.send("GET", "/work/01900000-0000-7000-8000-000000000000", null), 404, "not_found");
+    assertError(client.send("GET", "/work/not-a-uuid", null), 404, "not_found");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void balancerRoutesNeedTheClusterToken() {
+    for (String token : new String[] {null, "wrong-token"}) {
+      SwellHttp balancer = new SwellHttp(swell.balancerUrl(), token);
+      assertError(balancer.send("PUT", "/enqueue?iterations=1", "x".getBytes()), 401, "unauthorized");
+      assertError(balancer.send("POST", "/pullCompleted?top=10", null), 401, "unauthorized");
+      assertError(balancer.send("POST", "/get_work?max=10", null), 401, "unauthorized");
+      assertError(balancer.send("GET", "/status", null), 401, "unauthorized");
+      assertError(balancer.send("POST", "/workers/leaving", "{\"workerId\":\"w\"}".getBytes()), 401, "unauthorized");
+      assertError(balancer.send("GET", "/no-such-route", null), 401, "unauthorized");
+    }
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void malformedWorkerReportsAreRefused() {
+    SwellHttp balancer = swell.balancerClient();
+    assertError(balancer.send("POST", "/send_completed_work",
+        ("{\"results\":[{\"id\":\"" + seededId + "\",\"result\":\"zz\"}]}").getBytes()), 400, "bad_results");
+    assertError(balancer.send("POST", "/send_completed_work", "not json".getBytes()), 400, "bad_body");
+    assertError(balancer.send("POST", "/workers/heartbeat", "{}".getBytes()), 400, "bad_workerId");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void fullQueueIs503WithRetryAfterAndStoresNothing() {
+    client.enqueue("two".getBytes(), 1);
+    client.enqueue("three".getBytes(), 1);
+    HttpResponse<String> r = client.send("PUT", "/enqueue?iterations=1", "four".getBytes());
+    assertError(r, 503, "queue_full");
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(swell.status().getLong("pending")).isEqualTo(3);
+  }
+
+  @Test
+  void idempotencyKeyReturnsTheSameIdAndStoresOnce() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String first = null;
+    for (int i = 0; i < 3; i++) {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(swell.endpointUrl() + "/enqueue?iterations=5"))
+          .header("Idempotency-Key", "order-42")
+          .PUT(HttpRequest.BodyPublishers.ofString("payload"))
+          .build();
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      String id = new JsonObject(r.body()).getString("id");
+      if (first == null) {
+        first = id;
+      }
+      assertThat(id).isEqualTo(first);
+    }
+    assertThat(swell.status().getLong("pending")).isEqualTo(2);
+  }
+}

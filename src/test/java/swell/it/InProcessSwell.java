@@ -1,0 +1,135 @@
+package swell.it;
+
+import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import swell.balancer.BalancerConfig;
+import swell.balancer.BalancerVerticle;
+import swell.common.ConfigReader;
+import swell.endpoint.EndpointConfig;
+import swell.endpoint.EndpointVerticle;
+import swell.worker.WorkerConfig;
+import swell.worker.WorkerVerticle;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A balancer, an endpoint and any number of workers deployed in the test's own Vert.x, on free
+ * ports: the real HTTP path without child processes. Blocking calls run on the test thread only.
+ */
+public final class InProcessSwell implements AutoCloseable {
+  public static final String TOKEN = "test-token";
+
+  private final Vertx vertx;
+  private final List<String> deployments = new ArrayList<>();
+  private BalancerVerticle balancer;
+  private EndpointVerticle endpoint;
+
+  public InProcessSwell(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The balancer's config for tests: a temp data dir, no fleet unless overridden, quick timers. */
+  public static JsonObject balancerConf(Path dataDir) {
+    return new JsonObject()
+        .put("role", "balancer")
+        .put("port", 0)
+        .put("host", "127.0.0.1")
+        .put("clusterToken", TOKEN)
+        .put("dataDir", dataDir.toString())
+        .put("store", new JsonObject().put("type", "memory").put("durability", "os"))
+        .put("fleet", new JsonObject().put("type", "none"))
+        .put("tickMs", 100);
+  }
+
+  public InProcessSwell startBalancer(JsonObject conf) {
+    balancer = new BalancerVerticle(BalancerConfig.from(reader(conf)));
+    deploy(balancer);
+    return this;
+  }
+
+  public InProcessSwell startEndpoint(JsonObject overrides) {
+    JsonObject conf = new JsonObject()
+        .put("port", 0)
+        .put("host", "127.0.0.1")
+        .put("balancerUrls", new JsonArray().add(balancerUrl()))
+        .put("clusterToken", TOKEN)
+        .mergeIn(overrides);
+    endpoint = new EndpointVerticle(EndpointConfig.from(reader(conf)));
+    deploy(endpoint);
+    return this;
+  }
+
+  public WorkerVerticle startWorker(JsonObject overrides) {
+    JsonObject conf = new JsonObject()
+        .put("balancerUrls", new JsonArray().add(balancerUrl()))
+        .put("clusterToken", TOKEN)
+        .put("threads", 2)
+        .put("pollWaitMs", 2000)
+        .mergeIn(overrides);
+    WorkerVerticle w = new WorkerVerticle(WorkerConfig.from(reader(conf)));
+    deploy(w);
+    return w;
+  }
+
+  private static ConfigReader reader(JsonObject conf) {
+    ConfigReader r = new ConfigReader(conf.copy(), Map.of());
+    r.allow("role");
+    return r;
+  }
+
+  private String deploy(Deployable v) {
+    try {
+      String id = vertx.deployVerticle(v).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      deployments.add(id);
+      return id;
+    } catch (Exception e) {
+      throw new IllegalStateException("deploying " + v.getClass().getSimpleName() + " failed: " + e, e);
+    }
+  }
+
+  public void undeployLast() {
+    undeploy(deployments.remove(deployments.size() - 1));
+  }
+
+  private void undeploy(String id) {
+    try {
+      vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("undeploy failed: " + e, e);
+    }
+  }
+
+  public String balancerUrl() {
+    return "http://127.0.0.1:" + balancer.port();
+  }
+
+  public String endpointUrl() {
+    return "http://127.0.0.1:" + endpoint.port();
+  }
+
+  public SwellHttp client() {
+    return new SwellHttp(endpointUrl(), null);
+  }
+
+  public SwellHttp balancerClient() {
+    return new SwellHttp(balancerUrl(), TOKEN);
+  }
+
+  public JsonObject status() {
+    return balancerClient().json("GET", "/status");
+  }
+
+  @Override
+  public void close() {
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      undeploy(deployments.get(i));
+    }
+    deployments.clear();
+  }
+}

@@ -1,0 +1,197 @@
+package swell.balancer;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import swell.fleet.Fleet;
+import swell.fleet.FleetMember;
+import swell.fleet.LaunchException;
+import swell.store.QueueStats;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Carries the scaling policy's decisions out on the fleet, on the balancer's event loop: launches,
+ * retirements and terminations, the start-up reconciliation, and the recent events /status shows.
+ */
+final class FleetScaler {
+  private static final Logger log = LoggerFactory.getLogger(FleetScaler.class);
+  private static final int EVENTS_KEPT = 50;
+
+  private final Fleet fleet;
+  private final ScalingPolicy policy;
+  private final ScalingConfig cfg;
+  private final WorkerRegistry workers;
+  private final LongSupplier clock;
+  /** Called when a worker was told to retire, so a long-poll it waits in can answer at once. */
+  private final Consumer<String> onRetire;
+  /** Called when a worker is gone, so the store puts its leases back. */
+  private final Consumer<String> onGone;
+  private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
+  private final Set<String> terminating = new HashSet<>();
+
+  FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
+              Consumer<String> onRetire, Consumer<String> onGone) {
+    this.fleet = fleet;
+    this.policy = policy;
+    this.cfg = cfg;
+    this.workers = workers;
+    this.clock = clock;
+    this.onRetire = onRetire;
+    this.onGone = onGone;
+  }
+
+  /**
+   * Adopts the workers a previous balancer left running, up to {@code maxWorkers}, and terminates
+   * the rest: a restarted balancer leaks nothing.
+   */
+  Future<Void> reconcile() {
+    return fleet.list().compose(members -> {
+      long now = clock.getAsLong();
+      int kept = 0;
+      for (FleetMember m : members) {
+        if (kept < cfg.maxWorkers() && workers.get(m.workerId()) == null) {
+          workers.adopt(m, now);
+          kept++;
+          event("adopt", m.workerId(), "found running from an earlier balancer (" + m.instanceId() + ")");
+        } else {
+          event("terminate", m.workerId(), "stray: more workers running than maxWorkers");
+          fleet.terminate(m).onFailure(e -> log.warn("terminating stray worker {} failed: {}", m.workerId(), e.toString()));
+        }
+      }
+      return Future.<Void>succeededFuture();
+    }).recover(e -> {
+      log.error("could not list the {} fleet to adopt running workers: {}", fleet.type(), e.getMessage(), e);
+      return Future.succeededFuture();
+    });
+  }
+
+  void tick(QueueStats queue) {
+    long now = clock.getAsLong();
+    for (ScalingPolicy.Action a : policy.decide(queue, workers.managed(), now)) {
+      if (a instanceof ScalingPolicy.Launch l) {
+        launch(l.reason(), now);
+      } else if (a instanceof ScalingPolicy.Retire r) {
+        retire(r.workerId(), r.reason(), now);
+      } else if (a instanceof ScalingPolicy.Terminate t) {
+        WorkerRecord w = workers.get(t.workerId());
+        if (w != null && w.state() == WorkerState.LAUNCHING) {
+          policy.launchFailed(now, true, "worker " + t.workerId() + " " + t.reason());
+        }
+        terminate(t.workerId(), t.reason());
+      }
+    }
+  }
+
+  private void launch(String reason, long now) {
+    String id = "w-" + UUID.randomUUID().toString().substring(0, 8);
+    workers.launching(id, now);
+    event("launch", id, reason);
+    log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
+    fleet.launch(id).onSuccess(member -> {
+      WorkerRecord w = workers.get(id);
+      if (w == null) {
+        fleet.terminate(member); // terminated while booting
+        return;
+      }
+      w.member = member;
+      if (w.instanceId == null) {
+        w.instanceId = member.instanceId();
+      }
+    }).onFailure(e -> {
+      workers.remove(id);
+      boolean retryable = !(e instanceof LaunchException le) || le.retryable();
+      policy.launchFailed(clock.getAsLong(), retryable, e.getMessage());
+      event("launch-failed", id, e.getMessage());
+      if (retryable) {
+        log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
+      } else {
+        log.error("launching worker {} failed; no more launches until the config is fixed: {}", id, e.getMessage());
+      }
+    });
+  }
+
+  /** A launched worker registered: the launch worked. */
+  void launchSucceeded(String id) {
+    policy.launchSucceeded();
+    event("registered", id, "booted and registered");
+  }
+
+  void retire(String id, String reason, long now) {
+    WorkerRecord w = workers.get(id);
+    if (w == null || w.state() == WorkerState.RETIRING) {
+      return;
+    }
+    w.moveTo(WorkerState.RETIRING, now);
+    event("retire", id, reason);
+    log.info("retiring worker {}: {}", id, reason);
+    onRetire.accept(id);
+  }
+
+  /** The worker left by itself (or is known gone): stop its process or instance, forget it. */
+  void left(String id) {
+    WorkerRecord w = workers.get(id);
+    if (w == null) {
+      return;
+    }
+    if (w.managed) {
+      terminate(id, "left");
+    } else {
+      workers.remove(id);
+      onGone.accept(id);
+    }
+  }
+
+  private void terminate(String id, String reason) {
+    WorkerRecord w = workers.remove(id);
+    onGone.accept(id);
+    if (w == null || w.member == null || !terminating.add(id)) {
+      return;
+    }
+    event("terminate", id, reason);
+    log.info("terminating worker {} ({}): {}", id, w.member.instanceId(), reason);
+    fleet.terminate(w.member)
+        .onComplete(ar -> terminating.remove(id))
+        .onFailure(e -> log.error("terminating worker {} ({}) failed: {}", id, w.member.instanceId(), e.getMessage(), e));
+  }
+
+  private void event(String kind, String workerId, String detail) {
+    events.addLast(new JsonObject()
+        .put("at", Instant.ofEpochMilli(clock.getAsLong()).toString())
+        .put("event", kind)
+        .put("workerId", workerId)
+        .put("detail", detail));
+    while (events.size() > EVENTS_KEPT) {
+      events.pollFirst();
+    }
+  }
+
+  JsonObject statusJson() {
+    long now = clock.getAsLong();
+    JsonArray recent = new JsonArray();
+    events.descendingIterator().forEachRemaining(recent::add);
+    return new JsonObject()
+        .put("fleet", fleet.type())
+        .put("minWorkers", cfg.minWorkers())
+        .put("maxWorkers", cfg.maxWorkers())
+        .put("consecutiveLaunchFailures", policy.consecutiveFailures())
+        .put("nextLaunchInMs", Math.max(0, policy.nextLaunchAt() - now))
+        .put("lastLaunchError", policy.lastFailure())
+        .put("launchesBlocked", policy.blockedReason() != null)
+        .put("launchesBlockedReason", policy.blockedReason())
+        .put("recentEvents", recent);
+  }
+
+  List<JsonObject> events() {
+    return List.copyOf(events);
+  }
+}

@@ -1,0 +1,131 @@
+package swell.balancer;
+
+import swell.store.QueueStats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides, once a tick, how the fleet should change: launch when the oldest work waited too long,
+ * retire workers idle too long, terminate workers that never booted or never left. Plain Java with
+ * the time passed in, so tests drive it with a fake clock. It remembers failed launches and backs
+ * off exponentially; a failure that retrying cannot fix stops launches until the balancer restarts.
+ */
+public final class ScalingPolicy {
+
+  /** One change to the fleet. */
+  public sealed interface Action permits Launch, Retire, Terminate {
+  }
+
+  /** Start one more worker. */
+  public record Launch(String reason) implements Action {
+  }
+
+  /** Tell a worker to drain and leave. */
+  public record Retire(String workerId, String reason) implements Action {
+  }
+
+  /** Stop a worker now, without waiting for it. */
+  public record Terminate(String workerId, String reason) implements Action {
+  }
+
+  private static final long FIRST_BACKOFF_MS = 1_000;
+
+  private final ScalingConfig cfg;
+  private final boolean canLaunch;
+  private int consecutiveFailures;
+  private long nextLaunchAt;
+  private long lastLaunchAt = Long.MIN_VALUE / 2;
+  private String blockedReason;
+  private String lastFailure;
+
+  /** @param canLaunch false for fleet {@code none}: the policy then never launches or terminates */
+  public ScalingPolicy(ScalingConfig cfg, boolean canLaunch) {
+    this.cfg = cfg;
+    this.canLaunch = canLaunch;
+  }
+
+  public List<Action> decide(QueueStats queue, List<WorkerRecord> managed, long now) {
+    List<Action> actions = new ArrayList<>();
+    if (!canLaunch) {
+      return actions;
+    }
+    int launching = 0;
+    int active = 0;
+    for (WorkerRecord w : managed) {
+      switch (w.state()) {
+        case LAUNCHING -> {
+          if (now - w.launchedAt() > cfg.bootTimeoutMs()) {
+            actions.add(new Terminate(w.id(), "did not register within bootTimeoutMs=" + cfg.bootTimeoutMs()));
+          } else {
+            launching++;
+          }
+        }
+        case ACTIVE -> active++;
+        case RETIRING -> {
+          if (now - w.since() > cfg.retireTimeoutMs()) {
+            actions.add(new Terminate(w.id(), "did not leave within retireTimeoutMs=" + cfg.retireTimeoutMs()));
+          }
+        }
+      }
+    }
+
+    int fleet = active + launching;
+    boolean launchAllowed = blockedReason == null && now >= nextLaunchAt && fleet < cfg.maxWorkers();
+    if (launchAllowed && fleet < cfg.minWorkers()) {
+      actions.add(new Launch("below minWorkers=" + cfg.minWorkers()));
+      lastLaunchAt = now;
+    } else if (launchAllowed && queue.pending() > 0 && queue.oldestPendingAgeMs() > cfg.scaleOutAfterMs()
+        && (launching == 0 || now - lastLaunchAt >= cfg.scaleOutCooldownMs())) {
+      actions.add(new Launch("oldest pending work waited " + queue.oldestPendingAgeMs() + " ms"));
+      lastLaunchAt = now;
+    }
+
+    int removable = active - cfg.minWorkers();
+    for (WorkerRecord w : managed) {
+      if (removable <= 0) {
+        break;
+      }
+      if (w.state() == WorkerState.ACTIVE && now - w.lastWorkAt() > cfg.idleTimeoutMs()) {
+        actions.add(new Retire(w.id(), "no work for " + (now - w.lastWorkAt()) + " ms"));
+        removable--;
+      }
+    }
+    return actions;
+  }
+
+  /** A launch failed (or a launched worker never booted); retrying later may or may not help. */
+  public void launchFailed(long now, boolean retryable, String message) {
+    lastFailure = message;
+    consecutiveFailures++;
+    if (!retryable) {
+      blockedReason = message;
+      return;
+    }
+    long backoff = FIRST_BACKOFF_MS << Math.min(30, consecutiveFailures - 1);
+    nextLaunchAt = now + Math.min(cfg.maxBackoffMs(), backoff);
+  }
+
+  /** A launched worker registered: the fleet works, so the back-off starts over. */
+  public void launchSucceeded() {
+    consecutiveFailures = 0;
+    nextLaunchAt = 0;
+  }
+
+  public int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  public long nextLaunchAt() {
+    return nextLaunchAt;
+  }
+
+  /** Why launching stopped for good, or null while it may go on. */
+  public String blockedReason() {
+    return blockedReason;
+  }
+
+  public String lastFailure() {
+    return lastFailure;
+  }
+}

@@ -1,0 +1,50 @@
+package swell.common;
+
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+/** Query parameters read strictly: present once, an integer, in range — or a 400 naming the parameter. */
+public final class Params {
+  private Params() {
+  }
+
+  public static int intParam(RoutingContext ctx, String name, int min, int max) {
+    List<String> values = ctx.queryParam(name);
+    String rule = "must be an integer from " + min + " to " + max;
+    if (values.isEmpty()) {
+      throw ApiError.badRequest(name, "is missing; it " + rule);
+    }
+    if (values.size() > 1) {
+      throw ApiError.badRequest(name, "is given more than once");
+    }
+    String v = values.get(0).trim();
+    long n;
+    try {
+      n = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest(name, rule + ", not \"" + truncate(v) + "\"");
+    }
+    if (n < min || n > max) {
+      throw ApiError.badRequest(name, rule + ", not " + n);
+    }
+    return (int) n;
+  }
+
+  /** An optional integer parameter with a default, clamped to its range. */
+  public static long optionalLong(RoutingContext ctx, String name, long def, long min, long max) {
+    String v = ctx.request().getParam(name);
+    if (v == null) {
+      return def;
+    }
+    try {
+      return Math.max(min, Math.min(max, Long.parseLong(v.trim())));
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest(name, "must be an integer, not \"" + truncate(v) + "\"");
+    }
+  }
+
+  private static String truncate(String v) {
+    return v.length() > 40 ? v.substring(0, 40) + "…" : v;
+  }
+}
