@@ -14,7 +14,7 @@ require_jar
 require_tool jq
 
 echo "scaling: $WORKS works x $ITERATIONS iterations on 1 worker x $THREADS threads; $(machine)"
-RATE=$("$JAVA" -cp "$JAR" swell.bench.ComputeBench --rounds 3 --round-ms 2000 --per-thread-only)
+RATE=$("$JAVA" -cp "$JAR" swell.bench.ComputeBench --rounds 3 --round-ms "${ROUND_MS:-2000}" --per-thread-only)
 echo "  per-thread rate, measured by ComputeBench just now: $RATE hashes/s"
 
 TOKEN="bench-$RANDOM$RANDOM"

@@ -85,6 +85,10 @@ public final class LoadtestCommand implements Callable<Integer> {
   @Option(names = "--enqueue-only", description = "enqueue and stop: fills a queue (results are not pulled)")
   boolean enqueueOnly;
 
+  @Option(names = "--warmup-works", paramLabel = "N", description = "first run N works the same way and "
+      + "discard their numbers, so JIT compilation in this JVM and in Swell's is not measured (default: 0)")
+  int warmupWorks;
+
   @Override
   public Integer call() throws Exception {
     LoadtestOptions opt = options();
@@ -102,17 +106,15 @@ public final class LoadtestCommand implements Callable<Integer> {
         };
     Vertx vertx = Vertx.vertx();
     try {
-      LoadRun run = new LoadRun(opt, progress, terminal ? TERMINAL_PROGRESS_MS : LOG_PROGRESS_MS);
-      try {
-        vertx.deployVerticle(run).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof LoadRun.UnreachableUrl u) {
-          err.println("swell loadtest: " + u.getMessage());
-          return 2;
+      if (warmupWorks > 0) {
+        err.println("warm-up: " + warmupWorks + " works, not counted");
+        err.flush();
+        LoadRun warm = runToEnd(vertx, opt.withWorks(warmupWorks, false), line -> { }, LOG_PROGRESS_MS);
+        if (!warm.report(null).ok()) {
+          err.println("swell loadtest: warning: not every warm-up work came back; the run may see their results");
         }
-        throw e;
       }
-      run.finished().toCompletionStage().toCompletableFuture().get();
+      LoadRun run = runToEnd(vertx, opt, progress, terminal ? TERMINAL_PROGRESS_MS : LOG_PROGRESS_MS);
       if (terminal) {
         err.println();
       }
@@ -134,9 +136,30 @@ public final class LoadtestCommand implements Callable<Integer> {
         }
       }
       return report.ok() ? 0 : 1;
+    } catch (LoadRun.UnreachableUrl u) {
+      err.println("swell loadtest: " + u.getMessage());
+      return 2;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** Deploys one run, waits for its end and undeploys it; an unreachable URL is thrown as is. */
+  private static LoadRun runToEnd(Vertx vertx, LoadtestOptions opt, Consumer<String> progress, long everyMs)
+      throws Exception {
+    LoadRun run = new LoadRun(opt, progress, everyMs);
+    String id;
+    try {
+      id = vertx.deployVerticle(run).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LoadRun.UnreachableUrl u) {
+        throw u;
+      }
+      throw e;
+    }
+    run.finished().toCompletionStage().toCompletableFuture().get();
+    vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return run;
   }
 
   /** Checks every argument; a bad one is a ParameterException, which picocli reports with exit code 2. */
@@ -154,6 +177,7 @@ public final class LoadtestCommand implements Callable<Integer> {
     atLeast("--iterations", iterations, 1);
     atLeast("--top", top, 1);
     atLeast("--pullers", pullers, 1);
+    atLeast("--warmup-works", warmupWorks, 0);
     if (timeout.isNegative()) {
       throw bad("--timeout must not be negative");
     }
@@ -167,7 +191,7 @@ public final class LoadtestCommand implements Callable<Integer> {
       }
     }
     return new LoadtestOptions(List.copyOf(clean), clients, works, bodyBytes, iterations, rate, timeout,
-        requestTimeout, verify, seed, top, pullers, enqueueOnly);
+        requestTimeout, verify, seed, top, pullers, enqueueOnly, warmupWorks);
   }
 
   private String checkUrl(String u) {

@@ -9,10 +9,16 @@ import java.util.List;
 /** One load test's settings, already checked by {@link LoadtestCommand}. */
 record LoadtestOptions(List<String> urls, int clients, int works, int bodyBytes, long iterations, double rate,
                        Duration timeout, Duration requestTimeout, boolean verify, long seed, int top, int pullers,
-                       boolean enqueueOnly) {
+                       boolean enqueueOnly, int warmupWorks) {
 
   boolean openLoop() {
     return rate > 0;
+  }
+
+  /** The same run with another number of works, as the warm-up uses it. */
+  LoadtestOptions withWorks(int n, boolean verifyThem) {
+    return new LoadtestOptions(urls, clients, n, bodyBytes, iterations, rate, timeout, requestTimeout, verifyThem,
+        seed, top, pullers, enqueueOnly, 0);
   }
 
   JsonObject toJson() {
@@ -29,6 +35,7 @@ record LoadtestOptions(List<String> urls, int clients, int works, int bodyBytes,
         .put("seed", seed)
         .put("top", top)
         .put("pullers", pullers)
-        .put("enqueueOnly", enqueueOnly);
+        .put("enqueueOnly", enqueueOnly)
+        .put("warmupWorks", warmupWorks);
   }
 }

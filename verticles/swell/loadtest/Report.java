@@ -6,15 +6,17 @@ import io.vertx.core.json.JsonObject;
  * What a load test measured, printed for people and written as JSON for scripts; it also decides
  * whether the run passed.
  *
+ * @param answered200 enqueues answered 200 (more than {@code accepted} when ids repeat)
+ * @param accepted distinct ids the enqueues were answered with
  * @param mismatches results that differ from the local recomputation, or null without {@code --verify}
  */
-record Report(LoadtestOptions options, long accepted, long failedEnqueues, long retries, double enqueueSeconds,
+record Report(LoadtestOptions options, long answered200, long accepted, long failedEnqueues, long retries, double enqueueSeconds,
               double endToEndSeconds, long completed, long missing, long duplicateResults, long duplicateIds,
               long unknown, Long mismatches, boolean timedOut, LatencyHistogram.Summary enqueueLatency,
               LatencyHistogram.Summary resultLatency, ErrorTally errors) {
 
   double enqueueRate() {
-    return enqueueSeconds > 0 ? accepted / enqueueSeconds : 0;
+    return enqueueSeconds > 0 ? answered200 / enqueueSeconds : 0;
   }
 
   double completionRate() {
@@ -36,6 +38,7 @@ record Report(LoadtestOptions options, long accepted, long failedEnqueues, long 
   JsonObject toJson() {
     JsonObject enqueue = new JsonObject()
         .put("requested", options.works())
+        .put("answered200", answered200)
         .put("accepted", accepted)
         .put("failed", failedEnqueues)
         .put("retriesAfter503", retries)
@@ -68,7 +71,7 @@ record Report(LoadtestOptions options, long accepted, long failedEnqueues, long 
         options.openLoop() ? String.format("open loop, %.0f/s", options.rate()) : "closed loop",
         options.urls().size(), options.urls().size() == 1 ? "" : "s"));
     sb.append(String.format("enqueue    %d accepted, %d failed in %.2f s: %.0f works/s; %d retries after 503%n",
-        accepted, failedEnqueues, enqueueSeconds, enqueueRate(), retries));
+        answered200, failedEnqueues, enqueueSeconds, enqueueRate(), retries));
     sb.append(String.format("           latency %s%n", enqueueLatency.toText()));
     if (!options.enqueueOnly()) {
       sb.append(String.format("results    %d completed, %d missing%s; %.2f s end to end: %.0f works/s%n",

@@ -63,11 +63,11 @@ class LoadtestCommandTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-  void honestServerPassesVerification(Vertx vertx, VertxTestContext ctx) {
+  void honestServerPassesVerificationAfterWarmUp(Vertx vertx, VertxTestContext ctx) {
     Path report = tmp.resolve("report.json");
     fake(vertx, new FakeSwell())
         .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "8", "--works", "300", "--iterations", "3",
-            "--verify", "--json", report.toString()))
+            "--verify", "--warmup-works", "50", "--json", report.toString()))
         .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
           assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
           assertThat(o.out()).contains("300 accepted").contains("300 completed, 0 missing").contains("OK");
@@ -77,6 +77,7 @@ class LoadtestCommandTest {
           assertThat(r.getJsonObject("enqueue").getJsonObject("latencyMs").getLong("count")).isEqualTo(300);
           assertThat(r.getJsonObject("results").getJsonObject("enqueueToResultLatencyMs").getLong("count"))
               .isEqualTo(300);
+          assertThat(r.getJsonObject("results").getLong("unknownIds")).as("warm-up results are not this run's").isZero();
           assertThat(r.getBoolean("ok")).isTrue();
           ctx.completeNow();
         })));
