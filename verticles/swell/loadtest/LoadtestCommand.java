@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** {@code swell loadtest}: enqueues works against running endpoints, pulls them back, reports and checks. */
-@Command(name = "loadtest", mixinStandardHelpOptions = true,
+@Command(name = "loadtest", mixinStandardHelpOptions = true, sortOptions = false, version = "swell loadtest 0.1.0",
     description = {"Enqueues works through Swell endpoints from many concurrent clients, pulls every result back "
         + "and reports rates, latency percentiles and errors.",
         "Exit code: 0 all works came back (and verified, with --verify); 1 some did not; 2 bad arguments or an "
@@ -37,24 +37,24 @@ public final class LoadtestCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--url", split = ",", paramLabel = "URL",
-      description = "endpoint URLs, comma-separated; clients are spread across them (default: ${DEFAULT-VALUE})")
+      description = "endpoint URLs, comma-separated; clients are spread across them (default: http://localhost:5000)")
   List<String> urls = new ArrayList<>(List.of("http://localhost:5000"));
 
-  @Option(names = "--clients", description = "concurrent enqueueing clients (default: ${DEFAULT-VALUE})")
+  @Option(names = "--clients", paramLabel = "N", description = "concurrent enqueueing clients (default: ${DEFAULT-VALUE})")
   int clients = 64;
 
-  @Option(names = "--works", description = "works to enqueue (default: ${DEFAULT-VALUE})")
+  @Option(names = "--works", paramLabel = "N", description = "works to enqueue (default: ${DEFAULT-VALUE})")
   int works = 10_000;
 
   @Option(names = "--body-bytes", paramLabel = "N", description = "body size of each work (default: ${DEFAULT-VALUE})")
   int bodyBytes = 1024;
 
-  @Option(names = "--iterations", description = "sha512 rounds per work (default: ${DEFAULT-VALUE})")
+  @Option(names = "--iterations", paramLabel = "N", description = "sha512 rounds per work (default: ${DEFAULT-VALUE})")
   long iterations = 1;
 
   @Option(names = "--rate", paramLabel = "N[/s]", converter = RateConverter.class,
       description = "0: closed loop, each client sends when its last answer came; N: open loop at N works/s, "
-          + "latency counted from when each was due (default: ${DEFAULT-VALUE})")
+          + "latency counted from when each was due (default: 0)")
   double rate = 0;
 
   @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -73,13 +73,13 @@ public final class LoadtestCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "also write the report as JSON to FILE")
   Path json;
 
-  @Option(names = "--seed", description = "seed of the random bodies (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seed", paramLabel = "N", description = "seed of the random bodies (default: ${DEFAULT-VALUE})")
   long seed = 1;
 
-  @Option(names = "--top", description = "results asked for per pull (default: ${DEFAULT-VALUE})")
+  @Option(names = "--top", paramLabel = "N", description = "results asked for per pull (default: ${DEFAULT-VALUE})")
   int top = 1000;
 
-  @Option(names = "--pullers", description = "concurrent pull loops (default: ${DEFAULT-VALUE})")
+  @Option(names = "--pullers", paramLabel = "N", description = "concurrent pull loops (default: ${DEFAULT-VALUE})")
   int pullers = 4;
 
   @Option(names = "--enqueue-only", description = "enqueue and stop: fills a queue (results are not pulled)")
