@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.TimeoutHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.common.ApiError;
+import swell.common.EnqueueFrames;
 import swell.common.Hex;
 import swell.common.HttpErrors;
 import swell.common.Params;
@@ -22,6 +23,7 @@ import swell.fleet.Fleet;
 import swell.fleet.Fleets;
 import swell.store.CompletedWork;
 import swell.store.Completion;
+import swell.store.EnqueueOutcome;
 import swell.store.ExpiryOutcome;
 import swell.store.LeasedWork;
 import swell.store.NewWork;
@@ -114,6 +116,9 @@ public final class BalancerVerticle extends VerticleBase {
     router.put("/enqueue").handler(this::checkEnqueueParams);
     router.put("/enqueue").handler(BodyHandler.create(false).setBodyLimit(cfg.limits().maxBodyBytes()));
     router.put("/enqueue").respond(this::enqueue);
+    router.post("/enqueue_batch").handler(BodyHandler.create(false)
+        .setBodyLimit((long) cfg.limits().maxBodyBytes() + 8L * 1024 * 1024));
+    router.post("/enqueue_batch").respond(this::enqueueBatch);
     router.post("/pullCompleted").respond(this::pullCompleted);
     router.get("/work/:id").respond(this::work);
     router.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
@@ -193,6 +198,69 @@ public final class BalancerVerticle extends VerticleBase {
           }
           return new JsonObject().put("id", outcomes.get(0).id().toString());
         });
+  }
+
+  /**
+   * Many enqueues from one endpoint in one request and one commit. Each work is checked on its own
+   * and answered on its own, in order, so one bad work does not fail its neighbours.
+   */
+  private Future<JsonObject> enqueueBatch(RoutingContext ctx) {
+    List<EnqueueFrames.Frame> frames;
+    try {
+      frames = EnqueueFrames.decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("body", "is not a well-formed enqueue batch: " + e.getMessage());
+    }
+    long now = clock.getAsLong();
+    JsonObject[] answers = new JsonObject[frames.size()];
+    List<NewWork> valid = new ArrayList<>(frames.size());
+    List<Integer> validAt = new ArrayList<>(frames.size());
+    for (int i = 0; i < frames.size(); i++) {
+      EnqueueFrames.Frame f = frames.get(i);
+      ApiError refused = null;
+      if (f.iterations() < 1 || f.iterations() > cfg.limits().maxIterations()) {
+        refused = ApiError.badRequest("iterations", "must be an integer from 1 to " + cfg.limits().maxIterations()
+            + ", not " + f.iterations());
+      } else if (f.body().length() > cfg.limits().maxBodyBytes()) {
+        refused = new ApiError(413, "body_too_large", "the body is larger than the balancer's maxBodyBytes", null);
+      }
+      if (refused != null) {
+        answers[i] = errorAnswer(refused);
+      } else {
+        valid.add(new NewWork(f.id(), f.iterations(), f.body().getBytes(), f.idempotencyKey(), now));
+        validAt.add(i);
+      }
+    }
+    Future<List<EnqueueOutcome>> stored = valid.isEmpty() ? Future.succeededFuture(List.of())
+        : Future.fromCompletionStage(store.enqueue(valid), context);
+    return stored.map(outcomes -> {
+      boolean created = false;
+      for (int j = 0; j < outcomes.size(); j++) {
+        answers[validAt.get(j)] = new JsonObject().put("id", outcomes.get(j).id().toString());
+        created |= outcomes.get(j).created();
+      }
+      if (created) {
+        wakeWaiters();
+      }
+      return answers;
+    }).recover(e -> {
+      Throwable t = translate(e);
+      if (!(t instanceof ApiError a)) {
+        return Future.failedFuture(t);
+      }
+      for (int i : validAt) {
+        answers[i] = errorAnswer(a);
+      }
+      return Future.succeededFuture(answers);
+    }).map(all -> new JsonObject().put("results", new JsonArray(List.of((Object[]) all))));
+  }
+
+  private static JsonObject errorAnswer(ApiError e) {
+    JsonObject j = e.toJson().put("status", e.status());
+    if (e.retryAfterSeconds() != null) {
+      j.put("retryAfter", e.retryAfterSeconds());
+    }
+    return j;
   }
 
   private Throwable translate(Throwable e) {

@@ -19,7 +19,8 @@ public final class ApiError extends RuntimeException {
   }
 
   public static ApiError badRequest(String param, String rule) {
-    return new ApiError(400, "bad_" + param, "'" + param + "' " + rule, null);
+    String code = "bad_" + param.replaceAll("([a-z])([A-Z])", "$1_$2").replace('-', '_').toLowerCase(java.util.Locale.ROOT);
+    return new ApiError(400, code, "'" + param + "' " + rule, null);
   }
 
   public static ApiError notFound(String what) {

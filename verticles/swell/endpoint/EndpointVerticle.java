@@ -13,11 +13,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import swell.common.ApiError;
+import swell.common.EnqueueFrames;
 import swell.common.HttpErrors;
 import swell.common.Params;
 import swell.common.WorkIds;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -31,6 +31,7 @@ public final class EndpointVerticle extends VerticleBase {
 
   private final EndpointConfig cfg;
   private BalancerClient balancers;
+  private EnqueueBatcher batcher;
   private HttpServer server;
 
   public EndpointVerticle(EndpointConfig cfg) {
@@ -46,6 +47,7 @@ public final class EndpointVerticle extends VerticleBase {
   public Future<?> start() {
     balancers = new BalancerClient(vertx, cfg.balancerUrls(), cfg.clusterToken(), cfg.forwardPoolSize(),
         cfg.forwardTimeoutMs());
+    batcher = new EnqueueBatcher(balancers, cfg.forwardMaxInFlight(), cfg.forwardBatchMax());
     Router router = Router.router(vertx);
     HttpErrors.install(router);
     router.route().handler(TimeoutHandler.create(cfg.limits().requestTimeoutMs(), 503));
@@ -96,15 +98,16 @@ public final class EndpointVerticle extends VerticleBase {
   private Future<Object> enqueue(RoutingContext ctx) {
     int iterations = ctx.get("iterations");
     UUID id = WorkIds.next(System.currentTimeMillis());
-    Map<String, String> headers = new HashMap<>();
-    String key = ctx.request().getHeader("Idempotency-Key");
-    if (key != null) {
-      headers.put("Idempotency-Key", key);
-    }
     Buffer body = ctx.body().buffer();
-    return balancers.send(HttpMethod.PUT, "/enqueue?iterations=" + iterations + "&id=" + id, headers,
-            body == null ? Buffer.buffer() : body)
-        .compose(resp -> relay(ctx, resp));
+    String key = ctx.request().getHeader("Idempotency-Key");
+    return batcher.submit(new EnqueueFrames.Frame(id, iterations, key, body == null ? Buffer.buffer() : body))
+        .compose(answer -> {
+          if (answer.retryAfter() != null) {
+            ctx.response().putHeader("Retry-After", answer.retryAfter());
+          }
+          return ctx.response().setStatusCode(answer.status()).putHeader("Content-Type", "application/json")
+              .end(answer.body().toBuffer()).map(v -> null);
+        });
   }
 
   private Future<Object> pullCompleted(RoutingContext ctx) {

@@ -18,7 +18,7 @@ public final class Fleets {
     return switch (cfg.type()) {
       case "none" -> new NoFleet();
       case "process" -> new ProcessFleet(vertx, cfg, balancerUrl, clusterToken, dataDir);
-      case "ec2" -> throw new IllegalStateException("ec2 fleet: being written");
+      case "ec2" -> new Ec2Fleet(vertx, cfg, balancerUrl, Ec2Fleet.credentials(cfg.ec2()));
       default -> throw new IllegalArgumentException("unknown fleet type " + cfg.type());
     };
   }

@@ -70,7 +70,6 @@ public final class WorkerVerticle extends VerticleBase {
     pool = new ChainPool(cfg.threads(), cfg.workerId());
     lastContact = System.currentTimeMillis();
     register();
-    heartbeatTimer = vertx.setPeriodic(cfg.heartbeatMs(), t -> heartbeat());
     return Future.succeededFuture();
   }
 
@@ -116,8 +115,14 @@ public final class WorkerVerticle extends VerticleBase {
         .expecting(HttpResponseExpectation.SC_OK)
         .onSuccess(resp -> {
           contact();
-          log.info("worker {} registered at {} with {} threads", cfg.workerId(), url(""), cfg.threads());
-          if (resp.bodyAsJsonObject().getBoolean("retire", false)) {
+          JsonObject answer = resp.bodyAsJsonObject();
+          // Three heartbeats per lease, so one lost heartbeat never costs a lease.
+          long every = Math.max(10, Math.min(cfg.heartbeatMs(), answer.getLong("leaseMs", cfg.heartbeatMs() * 3) / 3));
+          vertx.cancelTimer(heartbeatTimer);
+          heartbeatTimer = vertx.setPeriodic(every, t -> heartbeat());
+          log.info("worker {} registered at {} with {} threads; heartbeat every {} ms", cfg.workerId(), url(""),
+              cfg.threads(), every);
+          if (answer.getBoolean("retire", false)) {
             retire();
           } else {
             poll();

@@ -134,7 +134,7 @@ class BadInputTest {
     assertError(balancer.send("POST", "/send_completed_work",
         ("{\"results\":[{\"id\":\"" + seededId + "\",\"result\":\"zz\"}]}").getBytes()), 400, "bad_results");
     assertError(balancer.send("POST", "/send_completed_work", "not json".getBytes()), 400, "bad_body");
-    assertError(balancer.send("POST", "/workers/heartbeat", "{}".getBytes()), 400, "bad_workerId");
+    assertError(balancer.send("POST", "/workers/heartbeat", "{}".getBytes()), 400, "bad_worker_id");
     assertNothingChangedAndStillServing();
   }
 

@@ -42,7 +42,7 @@ public final class InProcessSwell implements AutoCloseable {
         .put("host", "127.0.0.1")
         .put("clusterToken", TOKEN)
         .put("dataDir", dataDir.toString())
-        .put("store", new JsonObject().put("type", "memory").put("durability", "os"))
+        .put("store", new JsonObject().put("type", "sqlite").put("durability", "os"))
         .put("fleet", new JsonObject().put("type", "none"))
         .put("tickMs", 100);
   }

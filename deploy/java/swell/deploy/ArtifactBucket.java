@@ -1,0 +1,188 @@
+package swell.deploy;
+
+import io.vertx.core.Future;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Tag;
+import swell.fleet.AwsErrors;
+import swell.fleet.Ec2Fleet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster's private S3 bucket: the fat jar, one config per role and the cluster token, read
+ * by the instances with their roles at boot. Objects are uploaded only when their SHA-256 changed;
+ * the token is generated once and kept, so a second {@code up} does not lock out running workers.
+ */
+final class ArtifactBucket {
+  /** User metadata holding an object's SHA-256, compared before uploading again. */
+  private static final String SHA256 = "sha256";
+
+  private final AwsClients aws;
+  private final ClusterNames names;
+  private final Progress progress;
+
+  ArtifactBucket(AwsClients aws, ClusterNames names, Progress progress) {
+    this.aws = aws;
+    this.names = names;
+    this.progress = progress;
+  }
+
+  Future<Void> ensure() {
+    String bucket = names.bucket();
+    return aws.call(aws.s3.headBucket(b -> b.bucket(bucket))).<Boolean>map(r -> true)
+        .recover(e -> switch (AwsErrors.status(e)) {
+          case 404 -> Future.succeededFuture(false);
+          case 403 -> Future.failedFuture(new IllegalStateException("bucket " + bucket
+              + " exists but belongs to another account; set \"bucket\" in deploy.json to a name of your own"));
+          default -> Future.failedFuture(e);
+        })
+        .compose(exists -> {
+          if (exists) {
+            progress.exists("bucket " + bucket);
+            return Future.succeededFuture();
+          }
+          return aws.call(aws.s3.createBucket(b -> {
+                b.bucket(bucket);
+                // us-east-1 is the one region that refuses its own name as a location constraint.
+                if (!Region.US_EAST_1.id().equals(names.region())) {
+                  b.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(names.region())));
+                }
+              }))
+              .onSuccess(r -> progress.created("bucket " + bucket))
+              .<Void>mapEmpty();
+        })
+        // Always (again): a bucket whose creation was interrupted must not stay public-capable.
+        .compose(v -> aws.call(aws.s3.putPublicAccessBlock(b -> b.bucket(bucket).publicAccessBlockConfiguration(
+            PublicAccessBlockConfiguration.builder().blockPublicAcls(true).ignorePublicAcls(true)
+                .blockPublicPolicy(true).restrictPublicBuckets(true).build()))))
+        .compose(v -> aws.call(aws.s3.putBucketTagging(b -> b.bucket(bucket).tagging(t -> t.tagSet(
+            Tag.builder().key(Ec2Fleet.TAG_CLUSTER).value(names.cluster()).build())))))
+        .mapEmpty();
+  }
+
+  /** Uploads the jar unless the bucket already holds one with the same SHA-256. */
+  Future<Void> putJar(Path jar) {
+    if (!Files.isRegularFile(jar)) {
+      return Future.failedFuture(new IllegalStateException("no jar at " + jar.toAbsolutePath()
+          + ": run mvn -B package first, or set \"jar\" in deploy.json"));
+    }
+    // Hashing tens of megabytes is blocking work: off the event loop.
+    return aws.blocking(() -> sha256(jar)).compose(sha -> storedSha(ClusterNames.JAR_KEY).compose(stored -> {
+      if (sha.equals(stored)) {
+        progress.exists("jar s3://" + names.bucket() + "/" + ClusterNames.JAR_KEY + " (unchanged)");
+        return Future.succeededFuture();
+      }
+      return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(ClusterNames.JAR_KEY)
+              .contentType("application/java-archive").metadata(Map.of(SHA256, sha)), AsyncRequestBody.fromFile(jar)))
+          .onSuccess(r -> progress.created("jar s3://" + names.bucket() + "/" + ClusterNames.JAR_KEY))
+          .mapEmpty();
+    }));
+  }
+
+  /** Writes one object unless it holds these bytes already. */
+  Future<Void> putIfChanged(String key, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    String sha = sha256(bytes);
+    return storedSha(key).compose(stored -> {
+      if (sha.equals(stored)) {
+        progress.exists("s3://" + names.bucket() + "/" + key + " (unchanged)");
+        return Future.succeededFuture();
+      }
+      return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(key).contentType("application/json")
+              .metadata(Map.of(SHA256, sha)), AsyncRequestBody.fromBytes(bytes)))
+          .onSuccess(r -> progress.created("s3://" + names.bucket() + "/" + key))
+          .mapEmpty();
+    });
+  }
+
+  /** A fresh random token the first time; afterwards the one already there, untouched. */
+  Future<Void> ensureToken() {
+    return storedSha(ClusterNames.TOKEN_KEY).compose(stored -> {
+      if (stored != null) {
+        progress.exists("cluster token (kept)");
+        return Future.succeededFuture();
+      }
+      byte[] raw = new byte[32];
+      new SecureRandom().nextBytes(raw);
+      byte[] token = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
+      return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(ClusterNames.TOKEN_KEY)
+              .contentType("text/plain").metadata(Map.of(SHA256, sha256(token))), AsyncRequestBody.fromBytes(token)))
+          .onSuccess(r -> progress.created("cluster token s3://" + names.bucket() + "/" + ClusterNames.TOKEN_KEY))
+          .mapEmpty();
+    });
+  }
+
+  /** The SHA-256 an object was uploaded with, {@code null} if there is no such object. */
+  private Future<String> storedSha(String key) {
+    return aws.call(aws.s3.headObject(b -> b.bucket(names.bucket()).key(key)))
+        .map(r -> r.metadata().getOrDefault(SHA256, ""))
+        .recover(e -> AwsErrors.status(e) == 404 ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  Future<Boolean> exists() {
+    return aws.call(aws.s3.headBucket(b -> b.bucket(names.bucket()))).map(r -> true)
+        .recover(e -> AwsErrors.status(e) == 404 ? Future.succeededFuture(false) : Future.failedFuture(e));
+  }
+
+  /** Empties the bucket a page at a time and deletes it; a bucket already gone is fine. */
+  Future<Void> delete() {
+    return emptyPage().compose(v -> aws.call(aws.s3.deleteBucket(b -> b.bucket(names.bucket()))))
+        .<Void>map(r -> {
+          progress.deleted("bucket " + names.bucket());
+          return null;
+        })
+        .recover(e -> AwsErrors.status(e) == 404 || AwsErrors.notFound(e)
+            ? Future.succeededFuture() : Future.failedFuture(e));
+  }
+
+  private Future<Void> emptyPage() {
+    return aws.call(aws.s3.listObjectsV2(b -> b.bucket(names.bucket()))).compose(page -> {
+      List<S3Object> objects = page.contents();
+      if (objects.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<ObjectIdentifier> ids = objects.stream().map(o -> ObjectIdentifier.builder().key(o.key()).build()).toList();
+      return aws.call(aws.s3.deleteObjects(b -> b.bucket(names.bucket()).delete(d -> d.objects(ids).quiet(true))))
+          .compose(r -> page.isTruncated() ? emptyPage() : Future.succeededFuture());
+    });
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

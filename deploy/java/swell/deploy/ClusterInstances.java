@@ -1,0 +1,144 @@
+package swell.deploy;
+
+import io.vertx.core.Future;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+import swell.fleet.AwsErrors;
+import swell.fleet.Ec2Fleet;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster's EC2 instances, found by the {@code swell:cluster} tag: the balancer and the
+ * endpoints that {@code up} launches, and the workers the balancer launched, which {@code down}
+ * terminates with the rest.
+ */
+final class ClusterInstances {
+  /** Tag on an endpoint naming the balancer address it was configured with. */
+  static final String TAG_BALANCER_IP = "swell:balancer-ip";
+  static final List<String> LIVE = List.of("pending", "running");
+  static final List<String> NOT_GONE = List.of("pending", "running", "stopping", "stopped", "shutting-down");
+
+  /** What one instance looks like to a person reading {@code status}. */
+  record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId) {
+    static View of(Instance i) {
+      return new View(tag(i, Ec2Fleet.TAG_ROLE), i.instanceId(), i.state().nameAsString(), i.privateIpAddress(),
+          i.publicIpAddress(), tag(i, Ec2Fleet.TAG_WORKER_ID));
+    }
+  }
+
+  /** What {@code up} launches for one role. */
+  record Launch(String role, String instanceType, String amiId, String subnetId, String groupId, String keyName,
+                String userDataBase64, Map<String, String> extraTags) {
+  }
+
+  private final AwsClients aws;
+  private final ClusterNames names;
+
+  ClusterInstances(AwsClients aws, ClusterNames names) {
+    this.aws = aws;
+    this.names = names;
+  }
+
+  /** This cluster's instances in {@code states}, of {@code role} or of every role when it is null. */
+  Future<List<Instance>> find(String role, List<String> states) {
+    List<Filter> filters = new ArrayList<>();
+    filters.add(Filter.builder().name("tag:" + Ec2Fleet.TAG_CLUSTER).values(names.cluster()).build());
+    filters.add(Filter.builder().name("instance-state-name").values(states).build());
+    if (role != null) {
+      filters.add(Filter.builder().name("tag:" + Ec2Fleet.TAG_ROLE).values(role).build());
+    }
+    return page(filters, null, new ArrayList<>());
+  }
+
+  private Future<List<Instance>> page(List<Filter> filters, String token, List<Instance> found) {
+    return aws.call(aws.ec2.describeInstances(b -> b.filters(filters).nextToken(token))).compose(r -> {
+      r.reservations().forEach(res -> found.addAll(res.instances()));
+      return r.nextToken() == null || r.nextToken().isEmpty()
+          ? Future.succeededFuture(found) : page(filters, r.nextToken(), found);
+    });
+  }
+
+  /**
+   * Launches one instance. A just-created instance profile takes a few seconds to be usable by
+   * EC2 ("Invalid IAM Instance Profile"), so that one error is retried until {@code deadline}.
+   */
+  Future<Instance> launch(Launch l, Deadline deadline) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put(Ec2Fleet.TAG_CLUSTER, names.cluster());
+    tags.put(Ec2Fleet.TAG_ROLE, l.role());
+    tags.put("Name", names.prefix() + "-" + l.role());
+    tags.putAll(l.extraTags());
+    List<Tag> tagList = tags.entrySet().stream()
+        .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    RunInstancesRequest.Builder req = RunInstancesRequest.builder()
+        .imageId(l.amiId())
+        .instanceType(l.instanceType())
+        .minCount(1)
+        .maxCount(1)
+        .subnetId(l.subnetId())
+        .securityGroupIds(l.groupId())
+        .iamInstanceProfile(p -> p.name(names.iamName(l.role())))
+        .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+        .userData(l.userDataBase64())
+        .metadataOptions(m -> m.httpTokens("required"))
+        .tagSpecifications(
+            TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tagList).build(),
+            TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tagList).build());
+    if (!l.keyName().isEmpty()) {
+      req.keyName(l.keyName());
+    }
+    return run(req.build(), deadline);
+  }
+
+  private Future<Instance> run(RunInstancesRequest req, Deadline deadline) {
+    return aws.call(aws.ec2.runInstances(req)).map(r -> r.instances().get(0)).recover(e -> {
+      boolean profileNotYetVisible = "InvalidParameterValue".equals(AwsErrors.code(e))
+          && AwsErrors.message(e).toLowerCase(java.util.Locale.ROOT).contains("instance profile");
+      if (profileNotYetVisible && !deadline.passed()) {
+        return deadline.sleep().compose(v -> run(req, deadline));
+      }
+      return Future.failedFuture(AwsErrors.classify("RunInstances " + tag(req, Ec2Fleet.TAG_ROLE), e));
+    });
+  }
+
+  Future<Void> terminate(List<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return aws.call(aws.ec2.terminateInstances(b -> b.instanceIds(ids))).mapEmpty();
+  }
+
+  /** Polls until no instance of the cluster is left but terminated ones. */
+  Future<Void> awaitGone(Deadline deadline, Progress progress) {
+    return find(null, NOT_GONE).compose(left -> {
+      if (left.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      if (deadline.passed()) {
+        return Future.failedFuture(new IllegalStateException(left.size()
+            + " instance(s) still not terminated; run deploy down again"));
+      }
+      progress.say("  ... waiting for " + left.size() + " instance(s) to terminate (" + deadline.elapsedSeconds()
+          + " s)");
+      return deadline.sleep().compose(v -> awaitGone(deadline, progress));
+    });
+  }
+
+  static String tag(Instance i, String key) {
+    return i.tags().stream().filter(t -> key.equals(t.key())).map(Tag::value).findFirst().orElse("");
+  }
+
+  private static String tag(RunInstancesRequest req, String key) {
+    return req.tagSpecifications().get(0).tags().stream().filter(t -> key.equals(t.key())).map(Tag::value)
+        .findFirst().orElse("");
+  }
+}

@@ -1,0 +1,54 @@
+package swell.deploy;
+
+/**
+ * The names of everything one cluster owns. They follow from the cluster name (and the account
+ * and region for the bucket), so {@code up} finds what a previous run made and {@code down}
+ * finds what a half-finished {@code up} left.
+ */
+public record ClusterNames(String cluster, String account, String region, String bucket) {
+
+  public static final String BALANCER = "balancer";
+  public static final String ENDPOINT = "endpoint";
+  public static final String WORKER = "worker";
+  public static final java.util.List<String> ROLES = java.util.List.of(BALANCER, ENDPOINT, WORKER);
+
+  /** S3 keys: one jar, one config per role, one token; the IAM policies grant them one by one. */
+  public static final String JAR_KEY = "swell.jar";
+  public static final String TOKEN_KEY = "cluster-token";
+
+  public static ClusterNames of(String cluster, String account, String region, String bucketOverride) {
+    String bucket = bucketOverride.isEmpty() ? "swell-" + cluster + "-" + account + "-" + region : bucketOverride;
+    return new ClusterNames(cluster, account, region, bucket);
+  }
+
+  public static String configKey(String role) {
+    return "config/" + role + ".json";
+  }
+
+  public String prefix() {
+    return "swell-" + cluster;
+  }
+
+  /** Public: endpoints accept tcp:5000 from {@code publicCidr}. */
+  public String endpointGroup() {
+    return prefix() + "-endpoints";
+  }
+
+  /** Private: the balancer and workers accept tcp:5000 from the endpoint group and from each other. */
+  public String internalGroup() {
+    return prefix() + "-internal";
+  }
+
+  /** The IAM role, its instance profile and its inline policy share this name. */
+  public String iamName(String role) {
+    return prefix() + "-" + role;
+  }
+
+  public String partition() {
+    return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  }
+
+  public String roleArn(String role) {
+    return "arn:" + partition() + ":iam::" + account + ":role/" + iamName(role);
+  }
+}

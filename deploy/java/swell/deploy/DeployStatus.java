@@ -1,0 +1,47 @@
+package swell.deploy;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** What {@code deploy status} found: the cluster's instances by role and state, and its other resources. */
+public record DeployStatus(String cluster, String region, String bucket, boolean bucketExists, List<String> groups,
+                           List<String> roles, List<ClusterInstances.View> instances) {
+
+  /** Instance counts as role → state → count, e.g. {@code endpoint → running → 2}. */
+  public Map<String, Map<String, Long>> counts() {
+    return instances.stream().collect(Collectors.groupingBy(ClusterInstances.View::role, TreeMap::new,
+        Collectors.groupingBy(ClusterInstances.View::state, TreeMap::new, Collectors.counting())));
+  }
+
+  public List<String> endpointUrls() {
+    return instances.stream()
+        .filter(v -> ClusterNames.ENDPOINT.equals(v.role()) && "running".equals(v.state()) && v.publicIp() != null)
+        .map(v -> "http://" + v.publicIp() + ":" + DeployConfig.PORT).toList();
+  }
+
+  public boolean empty() {
+    return !bucketExists && groups.isEmpty() && roles.isEmpty() && instances.isEmpty();
+  }
+
+  void print(PrintStream out) {
+    out.println("cluster " + cluster + " in " + region);
+    if (empty()) {
+      out.println("  nothing deployed");
+      return;
+    }
+    out.println("  bucket   " + bucket + (bucketExists ? "" : " (missing)"));
+    out.println("  groups   " + (groups.isEmpty() ? "(none)" : String.join(", ", groups)));
+    out.println("  roles    " + (roles.isEmpty() ? "(none)" : String.join(", ", roles)));
+    counts().forEach((role, states) -> out.println("  " + role + ": " + states.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))));
+    for (ClusterInstances.View v : instances) {
+      out.printf("    %-9s %-20s %-13s private %-15s public %-15s %s%n", v.role(), v.instanceId(), v.state(),
+          v.privateIp() == null ? "-" : v.privateIp(), v.publicIp() == null ? "-" : v.publicIp(),
+          v.workerId().isEmpty() ? "" : "worker " + v.workerId());
+    }
+    endpointUrls().forEach(u -> out.println("  endpoint " + u));
+  }
+}

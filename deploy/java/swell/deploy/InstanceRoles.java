@@ -1,0 +1,205 @@
+package swell.deploy;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import software.amazon.awssdk.services.iam.model.Tag;
+import swell.fleet.AwsErrors;
+import swell.fleet.Ec2Fleet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One IAM role, instance profile and inline policy per role (balancer, endpoint, worker), the
+ * policies rendered from {@code policies/*.json}. The balancer's is the only one with EC2 rights,
+ * and only over instances carrying this cluster's tags.
+ */
+final class InstanceRoles {
+  private static final String POLICIES = "/swell/deploy/policies/";
+
+  private final AwsClients aws;
+  private final ClusterNames names;
+  private final Progress progress;
+
+  InstanceRoles(AwsClients aws, ClusterNames names, Progress progress) {
+    this.aws = aws;
+    this.names = names;
+    this.progress = progress;
+  }
+
+  /** The policy a role's instances get, with this cluster's account, region, bucket and tags filled in. */
+  String policy(String role) {
+    return resource(role + ".json")
+        .replace("{{partition}}", names.partition())
+        .replace("{{region}}", names.region())
+        .replace("{{account}}", names.account())
+        .replace("{{cluster}}", names.cluster())
+        .replace("{{bucket}}", names.bucket())
+        .replace("{{workerRoleArn}}", names.roleArn(ClusterNames.WORKER));
+  }
+
+  static String resource(String name) {
+    try (InputStream in = InstanceRoles.class.getResourceAsStream(POLICIES + name)) {
+      if (in == null) {
+        throw new IllegalStateException("IAM policy " + POLICIES + name + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Roles first (the worker's ARN goes into the balancer's policy), then the policies and profiles. */
+  Future<Void> ensure() {
+    Future<Void> f = Future.succeededFuture();
+    for (String role : ClusterNames.ROLES) {
+      f = f.compose(v -> ensureRole(role)).compose(v -> ensurePolicy(role)).compose(v -> ensureProfile(role));
+    }
+    return f;
+  }
+
+  private Future<Void> ensureRole(String role) {
+    String name = names.iamName(role);
+    return aws.call(aws.iam.getRole(b -> b.roleName(name))).<Void>map(r -> {
+      progress.exists("IAM role " + name);
+      return null;
+    }).recover(e -> {
+      if (!AwsErrors.notFound(e)) {
+        return Future.failedFuture(e);
+      }
+      return aws.call(aws.iam.createRole(b -> b.roleName(name)
+              .assumeRolePolicyDocument(resource("assume-role.json"))
+              .description("Swell " + role + " instances of cluster " + names.cluster())
+              .tags(Tag.builder().key(Ec2Fleet.TAG_CLUSTER).value(names.cluster()).build())))
+          .map(r -> {
+            progress.created("IAM role " + name);
+            return null;
+          });
+    });
+  }
+
+  private Future<Void> ensurePolicy(String role) {
+    String name = names.iamName(role);
+    String wanted = policy(role);
+    return aws.call(aws.iam.getRolePolicy(b -> b.roleName(name).policyName(name)))
+        .map(r -> sameJson(URLDecoder.decode(r.policyDocument(), StandardCharsets.UTF_8), wanted))
+        .recover(e -> AwsErrors.notFound(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+        .compose(same -> {
+          if (same) {
+            progress.exists("IAM policy " + name);
+            return Future.succeededFuture();
+          }
+          return aws.call(aws.iam.putRolePolicy(b -> b.roleName(name).policyName(name).policyDocument(wanted)))
+              .map(r -> {
+                progress.created("IAM policy " + name);
+                return null;
+              });
+        });
+  }
+
+  private Future<Void> ensureProfile(String role) {
+    String name = names.iamName(role);
+    return aws.call(aws.iam.getInstanceProfile(b -> b.instanceProfileName(name)))
+        .map(r -> r.instanceProfile().roles().stream().anyMatch(x -> x.roleName().equals(name)))
+        .recover(e -> {
+          if (!AwsErrors.notFound(e)) {
+            return Future.failedFuture(e);
+          }
+          return aws.call(aws.iam.createInstanceProfile(b -> b.instanceProfileName(name)))
+              .map(r -> {
+                progress.created("instance profile " + name);
+                return false;
+              });
+        })
+        .compose(hasRole -> {
+          if (hasRole) {
+            progress.exists("instance profile " + name);
+            return Future.succeededFuture();
+          }
+          return aws.call(aws.iam.addRoleToInstanceProfile(b -> b.instanceProfileName(name).roleName(name)))
+              .<Void>mapEmpty();
+        });
+  }
+
+  /** Removes profiles, policies and roles; each step that finds nothing to remove moves on. */
+  Future<Void> delete() {
+    Future<Void> f = Future.succeededFuture();
+    for (String role : ClusterNames.ROLES) {
+      f = f.compose(v -> deleteProfile(names.iamName(role))).compose(v -> deleteRole(names.iamName(role)));
+    }
+    return f;
+  }
+
+  private Future<Void> deleteProfile(String name) {
+    return aws.call(aws.iam.getInstanceProfile(b -> b.instanceProfileName(name)))
+        .compose(r -> {
+          Future<Void> f = Future.succeededFuture();
+          for (var role : r.instanceProfile().roles()) {
+            f = f.compose(v -> aws.call(aws.iam.removeRoleFromInstanceProfile(b -> b.instanceProfileName(name)
+                .roleName(role.roleName()))).mapEmpty());
+          }
+          return f.compose(v -> aws.call(aws.iam.deleteInstanceProfile(b -> b.instanceProfileName(name))))
+              .<Void>map(x -> {
+                progress.deleted("instance profile " + name);
+                return null;
+              });
+        })
+        .recover(InstanceRoles::ignoreNotFound);
+  }
+
+  private Future<Void> deleteRole(String name) {
+    return aws.call(aws.iam.listRolePolicies(b -> b.roleName(name)))
+        .compose(inline -> {
+          Future<Void> f = Future.succeededFuture();
+          for (String policy : inline.policyNames()) {
+            f = f.compose(v -> aws.call(aws.iam.deleteRolePolicy(b -> b.roleName(name).policyName(policy)))
+                .<Void>map(x -> {
+                  progress.deleted("IAM policy " + policy);
+                  return null;
+                }));
+          }
+          return f;
+        })
+        .compose(v -> aws.call(aws.iam.listAttachedRolePolicies(b -> b.roleName(name))))
+        .compose(attached -> {
+          // Not ours, but a role with a managed policy attached cannot be deleted.
+          Future<Void> f = Future.succeededFuture();
+          for (var p : attached.attachedPolicies()) {
+            f = f.compose(v -> aws.call(aws.iam.detachRolePolicy(b -> b.roleName(name).policyArn(p.policyArn())))
+                .mapEmpty());
+          }
+          return f;
+        })
+        .compose(v -> aws.call(aws.iam.deleteRole(b -> b.roleName(name))))
+        .<Void>map(x -> {
+          progress.deleted("IAM role " + name);
+          return null;
+        })
+        .recover(InstanceRoles::ignoreNotFound);
+  }
+
+  /** Which of the three roles and profiles exist, for {@code status}. */
+  Future<List<String>> existing() {
+    List<Future<String>> checks = ClusterNames.ROLES.stream()
+        .map(role -> aws.call(aws.iam.getRole(b -> b.roleName(names.iamName(role)))).map(r -> names.iamName(role))
+            .recover(e -> AwsErrors.notFound(e) ? Future.succeededFuture(null) : Future.failedFuture(e)))
+        .toList();
+    return Future.all(checks).map(all -> checks.stream().map(Future::result).filter(n -> n != null).toList());
+  }
+
+  private static boolean sameJson(String a, String b) {
+    try {
+      return new JsonObject(a).equals(new JsonObject(b));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static Future<Void> ignoreNotFound(Throwable e) {
+    return AwsErrors.notFound(e) ? Future.succeededFuture() : Future.failedFuture(e);
+  }
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# Boots one Swell instance: installs Java (with retries: package mirrors fail at random on boot),
+# fetches the jar, the role's config and the cluster token from S3 with the instance role, and
+# runs the role under systemd. Rendered by swell.fleet.UserData; the upper-case words in double braces are its placeholders.
+# A failed boot leaves /var/lib/swell/BOOT_FAILED and a "SWELL_BOOT_FAILED:" line on the console
+# (EC2 console output), so nobody has to guess why an instance never answered.
+set -uo pipefail
+
+ROLE='{{ROLE}}'
+REGION='{{REGION}}'
+BUCKET='{{BUCKET}}'
+JAR_KEY='{{JAR_KEY}}'
+CONFIG_KEY='{{CONFIG_KEY}}'
+TOKEN_KEY='{{TOKEN_KEY}}'
+JAVA_PACKAGE='{{JAVA_PACKAGE}}'
+JAVA_OPTS='{{JAVA_OPTS}}'
+
+STATE=/var/lib/swell
+mkdir -p "$STATE/data" /opt/swell /etc/swell
+exec > >(tee -a /var/log/swell-boot.log) 2>&1
+echo "swell boot: role $ROLE, bucket $BUCKET"
+
+fail() {
+  echo "SWELL_BOOT_FAILED: $*" | tee "$STATE/BOOT_FAILED" > /dev/console
+  exit 1
+}
+
+# retry TRIES COMMAND...: waits 5 s, 10 s, 15 s ... between tries.
+retry() {
+  local tries=$1 n=1
+  shift
+  until "$@"; do
+    [ "$n" -ge "$tries" ] && return 1
+    echo "swell boot: '$*' failed (try $n of $tries), trying again" >&2
+    sleep $((n * 5))
+    n=$((n + 1))
+  done
+}
+
+IMDS=http://169.254.169.254/latest
+imds_token() {
+  curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' "$IMDS/api/token"
+}
+IMDS_TOKEN=$(retry 10 imds_token) || fail "instance metadata service did not answer"
+imds() {
+  curl -sf -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/$1"
+}
+INSTANCE_ID=$(retry 5 imds meta-data/instance-id) || fail "no instance id from instance metadata"
+PRIVATE_IP=$(retry 5 imds meta-data/local-ipv4) || fail "no private address from instance metadata"
+[ -n "$REGION" ] || REGION=$(retry 5 imds meta-data/placement/region) || fail "no region from instance metadata"
+
+# Java first: everything after depends on it, and it is what failed at random before.
+retry 10 dnf install -y "$JAVA_PACKAGE" || fail "could not install $JAVA_PACKAGE after 10 tries"
+java -version || fail "$JAVA_PACKAGE installed but java does not run"
+
+# S3 with the instance role's temporary credentials, signed by curl itself (SigV4): no AWS CLI.
+role_credentials() {
+  local role
+  role=$(imds meta-data/iam/security-credentials/) || return 1
+  imds "meta-data/iam/security-credentials/$role" > "$STATE/credentials.json" || return 1
+  chmod 600 "$STATE/credentials.json"
+}
+credential() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$STATE/credentials.json" "$1"
+}
+s3_get() {
+  role_credentials || return 1
+  curl -sfS --aws-sigv4 "aws:amz:$REGION:s3" \
+    --user "$(credential AccessKeyId):$(credential SecretAccessKey)" \
+    -H "x-amz-security-token: $(credential Token)" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+    -o "$2" "https://$BUCKET.s3.$REGION.amazonaws.com/$1"
+}
+retry 10 s3_get "$JAR_KEY" /opt/swell/swell.jar || fail "could not fetch s3://$BUCKET/$JAR_KEY"
+retry 10 s3_get "$CONFIG_KEY" /etc/swell/swell.json || fail "could not fetch s3://$BUCKET/$CONFIG_KEY"
+retry 10 s3_get "$TOKEN_KEY" "$STATE/token" || fail "could not fetch s3://$BUCKET/$TOKEN_KEY"
+rm -f "$STATE/credentials.json"
+
+# The role's environment: SWELL_<KEY> variables override keys of the config file.
+umask 077
+{
+  cat <<'SWELL_ENV'
+{{ENVIRONMENT}}
+SWELL_ENV
+  echo "SWELL_CLUSTER_TOKEN=$(cat "$STATE/token")"
+  echo "SWELL_INSTANCE_ID=$INSTANCE_ID"
+  echo "JAVA_OPTS=$JAVA_OPTS"
+  # Workers reach the balancer at its private address; it tells the EC2 fleet so.
+  [ "$ROLE" = balancer ] && echo "SWELL_FLEET_EC2_BALANCER_URL=http://$PRIVATE_IP:5000"
+} > /etc/swell/env
+rm -f "$STATE/token"
+umask 022
+
+id swell > /dev/null 2>&1 || useradd --system --home-dir "$STATE" --shell /sbin/nologin swell
+chown -R swell:swell "$STATE"
+chown root:swell /etc/swell/env /etc/swell/swell.json
+chmod 640 /etc/swell/env /etc/swell/swell.json
+
+# A worker that exits cleanly was told to retire: it powers off, and the instance terminates
+# (launched with InstanceInitiatedShutdownBehavior=terminate). Any other exit restarts it. The
+# '+' runs that one command as root: the service itself runs as the unprivileged swell user.
+WORKER_EXIT=""
+if [ "$ROLE" = worker ]; then
+  WORKER_EXIT='RestartPreventExitStatus=0
+ExecStopPost=+/bin/sh -c '"'"'[ "$$EXIT_STATUS" = 0 ] && [ "$$SERVICE_RESULT" = success ] && systemctl poweroff || true'"'"''
+fi
+
+cat > /etc/systemd/system/swell.service <<UNIT
+[Unit]
+Description=Swell $ROLE
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User=swell
+WorkingDirectory=$STATE
+EnvironmentFile=/etc/swell/env
+ExecStart=/usr/bin/java \$JAVA_OPTS -jar /opt/swell/swell.jar -conf /etc/swell/swell.json
+Restart=always
+RestartSec=3
+LimitNOFILE=65536
+$WORKER_EXIT
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+systemctl daemon-reload
+systemctl enable --now swell.service || fail "systemd could not start swell.service"
+echo "swell boot: $ROLE started"

@@ -1,0 +1,294 @@
+package swell.deploy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
+import swell.common.ConfigReader;
+import swell.fleet.Ec2Fleet;
+import swell.fleet.FleetConfig;
+import swell.fleet.MotoServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code deploy up}, a second {@code up}, {@code status} and {@code down} against the moto
+ * emulator, each checked through the SDK the way a person would look in the AWS console.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DeployTest {
+  private static final String CLUSTER = "it";
+  private static final String ACCOUNT = "123456789012";
+  private static final String BUCKET = "swell-it-" + ACCOUNT + "-" + MotoServer.REGION;
+
+  private MotoServer moto;
+  private Vertx vertx;
+  private AwsClients aws;
+  private Path jar;
+  private ByteArrayOutputStream output;
+
+  @BeforeAll
+  void start() throws Exception {
+    moto = MotoServer.start();
+    vertx = Vertx.vertx();
+    aws = new AwsClients(vertx, moto.settings());
+    jar = Files.createTempFile("swell-fake", ".jar");
+    Files.writeString(jar, "not really a jar, but uploaded like one");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (aws != null) {
+      aws.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (moto != null) {
+      moto.close();
+    }
+    Files.deleteIfExists(jar);
+  }
+
+  private Deployment deployment(String cluster, JsonObject overrides) {
+    JsonObject json = new JsonObject()
+        .put("clusterName", cluster)
+        .put("region", MotoServer.REGION)
+        .put("endpointUrl", moto.url())
+        .put("jar", jar.toString())
+        .put("pollIntervalMs", 20)
+        .put("balancer", new JsonObject().put("maxWorkers", 3))
+        .mergeIn(overrides);
+    ConfigReader r = new ConfigReader(json, Map.of());
+    DeployConfig cfg = DeployConfig.from(r, json);
+    r.rejectUnknown();
+    output = new ByteArrayOutputStream();
+    return new Deployment(vertx, aws, cfg, new PrintStream(output, true, StandardCharsets.UTF_8));
+  }
+
+  private Deployment deployment() {
+    return deployment(CLUSTER, new JsonObject());
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(50, TimeUnit.SECONDS);
+  }
+
+  private List<Instance> liveInstances() {
+    return aws.ec2.describeInstances(b -> b.filters(
+            Filter.builder().name("tag:swell:cluster").values(CLUSTER).build(),
+            Filter.builder().name("instance-state-name").values("pending", "running").build())).join()
+        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+  }
+
+  private static Map<String, String> tags(Instance i) {
+    return i.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+  }
+
+  private SecurityGroup group(String name) {
+    return aws.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name").values(name).build()))
+        .join().securityGroups().get(0);
+  }
+
+  private String object(String key) {
+    return aws.s3.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
+        .asUtf8String();
+  }
+
+  private String userData(Instance i) {
+    String b64 = aws.ec2.describeInstanceAttribute(b -> b.instanceId(i.instanceId())
+        .attribute(InstanceAttributeName.USER_DATA)).join().userData().value();
+    return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+  }
+
+  private JsonObject policy(String role) {
+    String doc = aws.iam.getRolePolicy(b -> b.roleName("swell-it-" + role).policyName("swell-it-" + role)).join()
+        .policyDocument();
+    return new JsonObject(URLDecoder.decode(doc, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  @Order(1)
+  void upCreatesBothGroupsTheRolesTheBucketAndTheBalancerWithTwoEndpoints() throws Exception {
+    Deployment.UpResult up = await(deployment().up(false));
+
+    SecurityGroup endpoints = group("swell-it-endpoints");
+    SecurityGroup internal = group("swell-it-internal");
+    assertThat(SecurityGroups.rules(endpoints)).containsExactly(new SecurityGroups.Rule(5000, "0.0.0.0/0", null));
+    assertThat(SecurityGroups.rules(internal)).containsExactlyInAnyOrder(
+        new SecurityGroups.Rule(5000, null, endpoints.groupId()),
+        new SecurityGroups.Rule(5000, null, internal.groupId()));
+
+    for (String role : List.of("balancer", "endpoint", "worker")) {
+      String name = "swell-it-" + role;
+      assertThat(aws.iam.listRolePolicies(b -> b.roleName(name)).join().policyNames()).containsExactly(name);
+      assertThat(aws.iam.getInstanceProfile(b -> b.instanceProfileName(name)).join().instanceProfile().roles())
+          .extracting(r -> r.roleName()).containsExactly(name);
+    }
+    String balancerPolicy = policy("balancer").encode();
+    assertThat(balancerPolicy)
+        .contains("\"aws:RequestTag/swell:cluster\":\"it\"", "\"aws:ResourceTag/swell:cluster\":\"it\"",
+            "\"iam:PassRole\"", "arn:aws:iam::" + ACCOUNT + ":role/swell-it-worker",
+            "arn:aws:s3:::" + BUCKET + "/config/balancer.json")
+        .doesNotContain("config/worker.json", "\"Action\":\"*\"", "\"ec2:*\"");
+    JsonObject worker = policy("worker");
+    assertThat(worker.getJsonArray("Statement")).hasSize(1);
+    assertThat(worker.encode()).contains("s3:GetObject", BUCKET + "/config/worker.json", BUCKET + "/cluster-token")
+        .doesNotContain("ec2:", "iam:", "config/balancer.json");
+
+    PublicAccessBlockConfiguration block = aws.s3.getPublicAccessBlock(b -> b.bucket(BUCKET)).join()
+        .publicAccessBlockConfiguration();
+    assertThat(List.of(block.blockPublicAcls(), block.ignorePublicAcls(), block.blockPublicPolicy(),
+        block.restrictPublicBuckets())).containsOnly(true);
+    assertThat(object("swell.jar")).isEqualTo(Files.readString(jar));
+    assertThat(object("cluster-token")).matches("[0-9a-f]{64}");
+    JsonObject balancerConfig = new JsonObject(object("config/balancer.json"));
+    assertThat(balancerConfig.getString("role")).isEqualTo("balancer");
+    assertThat(balancerConfig.getInteger("maxWorkers")).isEqualTo(3);
+    JsonObject ec2 = balancerConfig.getJsonObject("fleet").getJsonObject("ec2");
+    assertThat(ec2.getJsonArray("securityGroupIds").getList()).containsExactly(internal.groupId());
+    assertThat(ec2.getString("instanceProfile")).isEqualTo("swell-it-worker");
+    assertThat(ec2.getString("bucket")).isEqualTo(BUCKET);
+    assertThat(balancerConfig.encode()).doesNotContain(object("cluster-token"));
+    assertThat(new JsonObject(object("config/endpoint.json")).getString("role")).isEqualTo("endpoint");
+    assertThat(new JsonObject(object("config/worker.json")).getString("role")).isEqualTo("worker");
+
+    List<Instance> live = liveInstances();
+    assertThat(live).hasSize(3);
+    Instance balancer = live.stream().filter(i -> "balancer".equals(tags(i).get("swell:role"))).findFirst()
+        .orElseThrow();
+    List<Instance> endpointInstances = live.stream().filter(i -> "endpoint".equals(tags(i).get("swell:role")))
+        .toList();
+    assertThat(endpointInstances).hasSize(2);
+    assertThat(up.balancerPrivateIp()).isEqualTo(balancer.privateIpAddress()).isNotBlank();
+    assertThat(balancer.securityGroups()).extracting(g -> g.groupId()).containsExactly(internal.groupId());
+    assertThat(balancer.iamInstanceProfile().arn()).endsWith("instance-profile/swell-it-balancer");
+    assertThat(userData(balancer)).contains("ROLE='balancer'", "CONFIG_KEY='config/balancer.json'",
+        "BUCKET='" + BUCKET + "'", "Restart=always");
+    for (Instance e : endpointInstances) {
+      assertThat(tags(e)).containsEntry("swell:cluster", "it").containsEntry("swell:balancer-ip",
+          balancer.privateIpAddress());
+      assertThat(e.securityGroups()).extracting(g -> g.groupId()).containsExactly(endpoints.groupId());
+      assertThat(e.iamInstanceProfile().arn()).endsWith("instance-profile/swell-it-endpoint");
+      assertThat(userData(e)).contains("ROLE='endpoint'",
+          "SWELL_BALANCER_URLS=http://" + balancer.privateIpAddress() + ":5000");
+    }
+    assertThat(up.endpointUrls()).hasSize(2);
+    assertThat(output.toString(StandardCharsets.UTF_8)).contains("curl", "/enqueue?iterations=");
+  }
+
+  @Test
+  @Order(2)
+  void aSecondUpCreatesNothingNewAndKeepsTheToken() throws Exception {
+    String token = object("cluster-token");
+    Set<String> before = liveInstances().stream().map(Instance::instanceId).collect(Collectors.toSet());
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    assertThat(again.changes()).isEmpty();
+    assertThat(liveInstances()).extracting(Instance::instanceId).containsExactlyInAnyOrderElementsOf(before);
+    assertThat(object("cluster-token")).isEqualTo(token);
+    assertThat(output.toString(StandardCharsets.UTF_8)).contains("everything was already in place");
+  }
+
+  @Test
+  @Order(3)
+  void aChangedJarIsUploadedAndNothingElse() throws Exception {
+    Files.writeString(jar, "a newer build");
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    assertThat(again.changes()).containsExactly("created jar s3://" + BUCKET + "/swell.jar");
+    assertThat(object("swell.jar")).isEqualTo("a newer build");
+  }
+
+  @Test
+  @Order(4)
+  void statusReportsInstancesByRoleIncludingWorkersTheBalancerLaunched() throws Exception {
+    // A worker launched the way the deployed balancer would, from the config up stored.
+    JsonObject fleetJson = new JsonObject(object("config/balancer.json")).getJsonObject("fleet");
+    fleetJson.getJsonObject("ec2").put("endpointUrl", moto.url());
+    FleetConfig fleetCfg = FleetConfig.read(new ConfigReader(fleetJson, Map.of()), "ec2");
+    Ec2Fleet fleet = new Ec2Fleet(vertx, fleetCfg, "http://10.0.0.1:5000", MotoServer.CREDENTIALS);
+    try {
+      await(fleet.launch("w-autoscaled"));
+    } finally {
+      fleet.close();
+    }
+
+    DeployStatus status = await(deployment().status());
+
+    Map<String, Long> perRole = status.counts().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+        e -> e.getValue().values().stream().mapToLong(Long::longValue).sum()));
+    assertThat(perRole).containsExactlyInAnyOrderEntriesOf(Map.of("balancer", 1L, "endpoint", 2L, "worker", 1L));
+    assertThat(status.bucketExists()).isTrue();
+    assertThat(status.groups()).hasSize(2);
+    assertThat(status.roles()).containsExactlyInAnyOrder("swell-it-balancer", "swell-it-endpoint", "swell-it-worker");
+    assertThat(status.instances()).anySatisfy(v -> assertThat(v.workerId()).isEqualTo("w-autoscaled"));
+  }
+
+  @Test
+  @Order(5)
+  void downTerminatesEveryInstanceWorkersTooAndLeavesNothingBehind() throws Exception {
+    List<String> removed = await(deployment().down());
+
+    assertThat(removed).anyMatch(s -> s.startsWith("deleted worker instance"));
+    assertThat(liveInstances()).isEmpty();
+    assertThat(aws.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
+        .values("swell-it-endpoints", "swell-it-internal").build())).join().securityGroups()).isEmpty();
+    for (String role : List.of("balancer", "endpoint", "worker")) {
+      assertThatThrownBy(() -> aws.iam.getRole(b -> b.roleName("swell-it-" + role)).join())
+          .isInstanceOf(CompletionException.class).hasMessageContaining("not found");
+      assertThatThrownBy(() -> aws.iam.getInstanceProfile(b -> b.instanceProfileName("swell-it-" + role)).join())
+          .isInstanceOf(CompletionException.class);
+    }
+    assertThatThrownBy(() -> aws.s3.headBucket(b -> b.bucket(BUCKET)).join()).isInstanceOf(CompletionException.class);
+    assertThat(await(deployment().status()).empty()).isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void downCleansUpAnUpThatStoppedHalfWay() throws Exception {
+    Deployment broken = deployment("half", new JsonObject().put("jar", "/nonexistent/swell.jar"));
+    assertThatThrownBy(() -> await(broken.up(false))).hasMessageContaining("no jar at");
+    DeployStatus half = await(deployment("half", new JsonObject()).status());
+    assertThat(half.groups()).hasSize(2);
+    assertThat(half.bucketExists()).isTrue();
+    assertThat(half.instances()).isEmpty();
+
+    await(deployment("half", new JsonObject()).down());
+
+    assertThat(await(deployment("half", new JsonObject()).status()).empty()).isTrue();
+  }
+}

@@ -1,0 +1,154 @@
+package swell.it;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import swell.common.Sha512Chain;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The balancer grows and shrinks a fleet of real child JVMs with the backlog, losing nothing. */
+@ExtendWith(VertxExtension.class)
+class ProcessFleetTest {
+  private final List<RoleProcess> processes = new ArrayList<>();
+  private InProcessSwell swell;
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (swell != null) {
+      swell.close();
+    }
+    for (RoleProcess p : processes) {
+      p.close();
+    }
+  }
+
+  private static JsonObject fleetConf(Path dataDir) {
+    return InProcessSwell.balancerConf(dataDir)
+        .put("fleet", new JsonObject().put("type", "process").put("workerThreads", 1))
+        .put("minWorkers", 0)
+        .put("maxWorkers", 2)
+        .put("scaleOutAfterMs", 200)
+        .put("scaleOutCooldownMs", 500)
+        .put("idleTimeoutMs", 2000)
+        .put("bootTimeoutMs", 60_000)
+        .put("tickMs", 100);
+  }
+
+  private static Set<String> workerIds(JsonObject status) {
+    return status.getJsonArray("workers").stream().map(o -> ((JsonObject) o).getString("id"))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void backlogGrowsTheFleetToMaxAndIdlenessShrinksItToMin(Vertx vertx, @TempDir Path dir) {
+    swell = new InProcessSwell(vertx).startBalancer(fleetConf(dir)).startEndpoint(new JsonObject());
+    SwellHttp client = swell.client();
+    assertThat(swell.status().getJsonArray("workers")).as("no backlog, minWorkers 0: no worker").isEmpty();
+
+    Map<String, String> expected = new HashMap<>();
+    Sha512Chain chain = new Sha512Chain();
+    for (int i = 0; i < 60; i++) {
+      byte[] body = ("scale " + i).getBytes(StandardCharsets.UTF_8);
+      expected.put(client.enqueue(body, 100_000), chain.computeHex(body, 100_000));
+    }
+
+    Map<String, String> results = new HashMap<>();
+    int[] mostWorkers = {0};
+    SwellHttp.await("all 60 results", Duration.ofSeconds(120), () -> {
+      mostWorkers[0] = Math.max(mostWorkers[0], swell.status().getJsonArray("workers").size());
+      for (Object o : client.pull(100)) {
+        JsonObject r = (JsonObject) o;
+        assertThat(results.put(r.getString("id"), r.getString("result"))).as("pulled twice").isNull();
+      }
+      return results.size() == expected.size();
+    });
+    assertThat(results).isEqualTo(expected);
+    assertThat(mostWorkers[0]).as("the fleet grew to maxWorkers and not past it").isEqualTo(2);
+
+    SwellHttp.await("idle workers to retire", Duration.ofSeconds(60),
+        () -> swell.status().getJsonArray("workers").isEmpty());
+    SwellHttp.await("retired worker processes to exit", Duration.ofSeconds(30), () -> childWorkers().isEmpty());
+    JsonArray events = swell.status().getJsonObject("scaling").getJsonArray("recentEvents");
+    assertThat(events.stream().map(e -> ((JsonObject) e).getString("event")))
+        .contains("launch", "registered", "retire", "terminate");
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aRestartedBalancerAdoptsItsRunningWorkersAndAStopEndsThem(@TempDir Path dir) throws Exception {
+    int port = Ports.free();
+    JsonObject conf = fleetConf(dir.resolve("data")).put("port", port).put("minWorkers", 1).put("maxWorkers", 1);
+    SwellHttp admin = new SwellHttp("http://127.0.0.1:" + port, InProcessSwell.TOKEN);
+    RoleProcess first = RoleProcess.start(conf, dir.resolve("balancer-1.log"));
+    processes.add(first);
+    SwellHttp.await("minWorkers=1 to launch a worker", Duration.ofSeconds(60), () -> activeWorkers(admin).size() == 1);
+    String workerId = activeWorkers(admin).iterator().next();
+    long workerPid = pidOf(dir.resolve("data"), workerId);
+    assertThat(ProcessHandle.of(workerPid)).as("the worker runs").isPresent();
+
+    first.kill9();
+    assertThat(ProcessHandle.of(workerPid).map(ProcessHandle::isAlive)).as("the orphan outlives the kill").hasValue(true);
+
+    RoleProcess second = RoleProcess.start(conf, dir.resolve("balancer-2.log"));
+    processes.add(second);
+    SwellHttp.await("the orphan to re-register", Duration.ofSeconds(60),
+        () -> activeWorkers(admin).equals(Set.of(workerId)));
+    JsonArray events = admin.json("GET", "/status").getJsonObject("scaling").getJsonArray("recentEvents");
+    assertThat(events.stream().map(e -> ((JsonObject) e).getString("event"))).contains("adopt").doesNotContain("launch");
+
+    String id = new SwellHttp("http://127.0.0.1:" + port, InProcessSwell.TOKEN).send("PUT",
+        "/enqueue?iterations=10&id=01900000-0000-7000-8000-000000000001", "adopted".getBytes()).body();
+    assertThat(id).contains("01900000-0000-7000-8000-000000000001");
+    SwellHttp.await("the adopted worker to compute", Duration.ofSeconds(30),
+        () -> admin.json("GET", "/status").getLong("completedUnpulled") == 1);
+
+    second.close();
+    SwellHttp.await("a clean balancer stop to end its worker", Duration.ofSeconds(30),
+        () -> ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true));
+  }
+
+  private static Set<String> activeWorkers(SwellHttp admin) {
+    try {
+      return admin.json("GET", "/status").getJsonArray("workers").stream()
+          .map(o -> (JsonObject) o)
+          .filter(w -> "active".equals(w.getString("state")))
+          .map(w -> w.getString("id"))
+          .collect(Collectors.toSet());
+    } catch (IllegalStateException e) {
+      return Set.of(); // the balancer is not listening yet
+    }
+  }
+
+  private static long pidOf(Path dataDir, String workerId) throws Exception {
+    JsonArray records = new JsonArray(java.nio.file.Files.readString(dataDir.resolve("process-fleet.json")));
+    return records.stream().map(o -> (JsonObject) o).filter(r -> r.getString("workerId").equals(workerId))
+        .findFirst().orElseThrow().getLong("pid");
+  }
+
+  /** Worker JVMs this test's balancer started, still running. */
+  private static List<ProcessHandle> childWorkers() {
+    return ProcessHandle.current().children()
+        .filter(ProcessHandle::isAlive)
+        .filter(h -> h.info().commandLine().orElse("").contains("\"role\":\"worker\""))
+        .toList();
+  }
+}
