@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import swell.common.ConfigException;
 import swell.deploy.DeployCommand;
+import swell.loadtest.LoadtestCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ public final class Main implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   /** Tools that run and exit; each later part adds its command here. */
-  static final List<Object> TOOLS = List.of(new DeployCommand());
+  static final List<Object> TOOLS = List.of(new DeployCommand(), new LoadtestCommand());
 
   @Option(names = {"-conf", "--conf"}, paramLabel = "FILE|JSON",
       description = "the role's JSON config, as a file path or inline JSON (default: config/local.json)")

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Scaling efficiency: WORKS (400) works of ITERATIONS (2,000,000) on a fixed fleet of N worker
+# threads (one worker JVM, N = cores unless THREADS says otherwise), wall time against the ideal
+# total iterations / (N x per-thread rate), the rate measured by ComputeBench just before.
+#
+#   THREADS=2 WORKS=400 ITERATIONS=2000000 bench/scaling.sh
+source "$(dirname "$0")/lib.sh"
+
+THREADS="${THREADS:-$(nproc)}"
+WORKS="${WORKS:-400}"
+ITERATIONS="${ITERATIONS:-2000000}"
+
+require_jar
+require_tool jq
+
+echo "scaling: $WORKS works x $ITERATIONS iterations on 1 worker x $THREADS threads; $(machine)"
+RATE=$("$JAVA" -cp "$JAR" swell.bench.ComputeBench --rounds 3 --round-ms "${ROUND_MS:-2000}" --per-thread-only)
+echo "  per-thread rate, measured by ComputeBench just now: $RATE hashes/s"
+
+TOKEN="bench-$RANDOM$RANDOM"
+free_port P1
+free_port BPORT
+DATA=$(fresh_data scaling)
+start_swell local "{\"role\":\"local\",\"endpointPorts\":[$P1],\"balancerPort\":$BPORT,\"clusterToken\":\"$TOKEN\",
+  \"dataDir\":\"$DATA\",\"store\":{\"type\":\"sqlite\",\"durability\":\"fsync\"},
+  \"fleet\":{\"type\":\"process\",\"workerThreads\":$THREADS},\"minWorkers\":1,\"maxWorkers\":1,
+  \"idleTimeoutMs\":3600000}"
+PID=$LAST_PID
+wait_http "http://127.0.0.1:$P1/ready" 60 "$PID"
+wait_workers "http://127.0.0.1:$BPORT" "$TOKEN" "$THREADS" 120
+
+# A timeout far beyond the ideal: a stall should show as a bad ratio, not as a cut-off run.
+IDEAL=$(awk -v w="$WORKS" -v i="$ITERATIONS" -v n="$THREADS" -v r="$RATE" 'BEGIN { printf "%.2f", w * i / (n * r) }')
+TIMEOUT=$(awk -v t="$IDEAL" 'BEGIN { printf "%d", t * 3 + 60 }')
+rc=0
+loadtest --url "http://127.0.0.1:$P1" --clients 16 --works "$WORKS" --iterations "$ITERATIONS" \
+  --timeout "${TIMEOUT}s" --request-timeout 60s --json "$WORK/scaling.json" | sed 's/^/  /' || rc=$?
+
+WALL=$(jq '.results.endToEndSeconds' "$WORK/scaling.json")
+awk -v wall="$WALL" -v ideal="$IDEAL" -v n="$THREADS" 'BEGIN {
+  printf "  => wall %.2f s, ideal %.2f s on %d threads: %.1f %% of ideal (target >= 90 %%)\n", wall, ideal, n, 100 * ideal / wall }'
+exit "$rc"

@@ -1,0 +1,92 @@
+package swell.loadtest;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import swell.common.Sha512Chain;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+
+/**
+ * A Swell that answers the public API at once and can be told to misbehave: one wrong result,
+ * one work that never completes, one result handed out twice, a few 503s before accepting.
+ */
+final class FakeSwell extends VerticleBase {
+  /** Enqueue number (0-based, in arrival order) whose result is corrupted; -1 for none. */
+  int corruptNth = -1;
+  /** Enqueue number that is accepted but never completes. */
+  int dropNth = -1;
+  /** Enqueue number whose result is pulled twice. */
+  int duplicateNth = -1;
+  /** The first this-many enqueues are refused with 503 and Retry-After: 0. */
+  int refuseFirst;
+
+  private final Sha512Chain chain = new Sha512Chain();
+  private final Deque<JsonObject> completed = new ArrayDeque<>();
+  private int enqueues;
+  private int refused;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer().requestHandler(this::handle);
+    return server.listen(0, "127.0.0.1");
+  }
+
+  int port() {
+    return server.actualPort();
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  private void handle(HttpServerRequest req) {
+    switch (req.path()) {
+      case "/enqueue" -> req.body().onSuccess(body -> enqueue(req, body.getBytes()));
+      case "/pullCompleted" -> pullCompleted(req);
+      case "/health" -> req.response().end();
+      default -> req.response().setStatusCode(404)
+          .end(new JsonObject().put("error", "not_found").put("message", "no route").encode());
+    }
+  }
+
+  private void enqueue(HttpServerRequest req, byte[] body) {
+    if (refused < refuseFirst) {
+      refused++;
+      req.response().setStatusCode(503).putHeader("Retry-After", "0")
+          .end(new JsonObject().put("error", "queue_full").put("message", "full").encode());
+      return;
+    }
+    int n = enqueues++;
+    long iterations = Long.parseLong(req.getParam("iterations"));
+    String id = UUID.randomUUID().toString();
+    String result = chain.computeHex(body, iterations);
+    if (n == corruptNth) {
+      result = (result.charAt(0) == '0' ? "1" : "0") + result.substring(1);
+    }
+    JsonObject done = new JsonObject().put("id", id).put("result", result).put("iterations", iterations)
+        .put("completedAt", System.currentTimeMillis());
+    if (n != dropNth) {
+      completed.addFirst(done);
+    }
+    if (n == duplicateNth) {
+      completed.addFirst(done.copy());
+    }
+    req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("id", id).encode());
+  }
+
+  private void pullCompleted(HttpServerRequest req) {
+    int top = Integer.parseInt(req.getParam("top"));
+    JsonArray page = new JsonArray();
+    while (page.size() < top && !completed.isEmpty()) {
+      page.add(completed.pollFirst());
+    }
+    req.response().putHeader("Content-Type", "application/json").end(page.encode());
+  }
+}

@@ -1,0 +1,390 @@
+package swell.loadtest;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Drives one load test from a single event loop: the enqueueing clients, the pullers and the
+ * progress line. One loop keeps the bookkeeping lock-free and leaves the other cores to the
+ * Swell under test, which shares this machine.
+ */
+final class LoadRun extends VerticleBase {
+  static final String ENQUEUE = "enqueue";
+  static final String PULL = "pull";
+  /** How long a URL may take to answer anything at all before the run refuses to start. */
+  private static final long PROBE_TIMEOUT_MS = 3000;
+  /** Pullers that found nothing wait longer each time, up to this, so an idle queue is not hammered. */
+  private static final long MAX_EMPTY_PULL_WAIT_MS = 100;
+
+  /** A URL that did not answer the probe: the run fails before it starts, naming the address. */
+  static final class UnreachableUrl extends RuntimeException {
+    UnreachableUrl(String url, Throwable cause) {
+      super("cannot reach " + url + ": " + describe(cause), cause, false, false);
+    }
+
+    private static String describe(Throwable cause) {
+      String m = cause.getMessage();
+      return m == null || m.isBlank() ? cause.getClass().getSimpleName() : m;
+    }
+  }
+
+  private final LoadtestOptions opt;
+  private final Bodies bodies;
+  private final WorkLedger ledger;
+  private final LatencyHistogram enqueueLatency = new LatencyHistogram();
+  private final ErrorTally errors = new ErrorTally();
+  private final Consumer<String> progress;
+  private final long progressEveryMs;
+  private final Promise<Void> finished = Promise.promise();
+  private final long[] emptyPullWaitMs;
+  private final String enqueuePath;
+  private final String pullPath;
+  private final long requestTimeoutMs;
+  private final long connectTimeoutMs;
+
+  /** An HTTP answer read whole: what the run needs of it, after the connection went back to the pool. */
+  record Answer(int status, String retryAfter, Buffer body) {
+  }
+
+  private HttpClient client;
+  private List<RequestOptions> targets;
+  private long startNanos;
+  private long enqueueDoneNanos = -1;
+  private long lastResultNanos = -1;
+  private int nextIndex;
+  private int answered;
+  private long enqueueOk;
+  private long failedEnqueues;
+  private long retries;
+  private int pullsInFlight;
+  private boolean stopping;
+  private boolean timedOut;
+  private long drainTimer = -1;
+  private long progressTimer = -1;
+  private long tickNanos;
+  private long tickAccepted;
+  private long tickCompleted;
+
+  LoadRun(LoadtestOptions opt, Consumer<String> progress, long progressEveryMs) {
+    this.opt = opt;
+    this.bodies = new Bodies(opt.seed(), opt.bodyBytes());
+    this.ledger = new WorkLedger(opt.verify());
+    this.progress = progress;
+    this.progressEveryMs = progressEveryMs;
+    this.emptyPullWaitMs = new long[opt.pullers()];
+    this.enqueuePath = "/enqueue?iterations=" + opt.iterations();
+    this.pullPath = "/pullCompleted?top=" + opt.top();
+    this.requestTimeoutMs = opt.requestTimeout().toMillis();
+    this.connectTimeoutMs = Math.min(requestTimeoutMs, 10_000);
+  }
+
+  @Override
+  public Future<?> start() {
+    int perUrl = (opt.clients() + opt.urls().size() - 1) / opt.urls().size() + opt.pullers();
+    // The plain HttpClient rather than WebClient: at ten thousand requests a second on one event
+    // loop shared with the system under test, the load generator's own overhead shows.
+    client = vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+            .setConnectTimeout((int) Math.min(opt.requestTimeout().toMillis(), 10_000)),
+        new PoolOptions().setHttp1MaxSize(perUrl).setMaxWaitQueueSize(-1));
+    targets = opt.urls().stream().map(LoadRun::target).toList();
+    List<Future<?>> probes = opt.urls().stream().<Future<?>>map(this::probe).toList();
+    return Future.all(probes).onSuccess(all -> begin());
+  }
+
+  /** Host, port and TLS of a base URL, to which each request adds its method and path. */
+  private static RequestOptions target(String url) {
+    URI u = URI.create(url);
+    boolean tls = "https".equals(u.getScheme());
+    String prefix = u.getRawPath() == null ? "" : u.getRawPath();
+    return new RequestOptions().setHost(u.getHost()).setPort(u.getPort() > 0 ? u.getPort() : tls ? 443 : 80)
+        .setSsl(tls).setURI(prefix);
+  }
+
+  /** One request, its answer read whole; fails on connect errors and timeouts only. */
+  private Future<Answer> call(int target, HttpMethod method, String path, Buffer body, long timeoutMs,
+                              long connectTimeoutMs) {
+    RequestOptions base = targets.get(target);
+    RequestOptions req = new RequestOptions(base).setMethod(method).setURI(base.getURI() + path)
+        .setIdleTimeout(timeoutMs).setConnectTimeout(connectTimeoutMs);
+    if (body != null) {
+      req.putHeader("Content-Type", "application/octet-stream");
+    }
+    return client.request(req)
+        .compose(r -> body == null ? r.send() : r.send(body))
+        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.getHeader("Retry-After"), b)));
+  }
+
+  /** Any HTTP answer proves the address; only a connection that fails or hangs stops the run. */
+  private Future<?> probe(String url) {
+    return call(opt.urls().indexOf(url), HttpMethod.GET, "/health", null, PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS)
+        .recover(err -> Future.failedFuture(new UnreachableUrl(url, err)));
+  }
+
+  private void begin() {
+    startNanos = System.nanoTime();
+    tickNanos = startNanos;
+    for (int c = 0; c < opt.clients(); c++) {
+      nextEnqueue(c);
+    }
+    if (!opt.enqueueOnly()) {
+      for (int p = 0; p < opt.pullers(); p++) {
+        pull(p);
+      }
+    }
+    progressTimer = vertx.setPeriodic(progressEveryMs, id -> progress.accept(progressLine()));
+  }
+
+  private void nextEnqueue(int c) {
+    if (nextIndex >= opt.works()) {
+      return;
+    }
+    int index = nextIndex++;
+    if (!opt.openLoop()) {
+      send(c, index, System.nanoTime());
+      return;
+    }
+    // Open loop: work i is due at start + i/rate whether or not the server kept up; latency counts
+    // from that intended time, so a stall shows in the percentiles instead of slowing the clock.
+    long intended = startNanos + (long) (index * 1e9 / opt.rate());
+    long delayMs = (intended - System.nanoTime()) / 1_000_000;
+    if (delayMs >= 1) {
+      vertx.setTimer(delayMs, t -> send(c, index, intended));
+    } else {
+      send(c, index, intended);
+    }
+  }
+
+  /** Sends work {@code index}; {@code originNanos} is where its latency counts from, kept across retries. */
+  private void send(int c, int index, long originNanos) {
+    call(c % targets.size(), HttpMethod.PUT, enqueuePath, Buffer.buffer(bodies.body(index)), requestTimeoutMs,
+        connectTimeoutMs)
+        .onComplete(ar -> enqueueAnswered(c, index, originNanos, ar));
+  }
+
+  private void enqueueAnswered(int c, int index, long originNanos, AsyncResult<Answer> ar) {
+    long now = System.nanoTime();
+    if (ar.failed()) {
+      errors.failure(ENQUEUE, ar.cause());
+      enqueueFailed(c);
+      return;
+    }
+    Answer resp = ar.result();
+    int status = resp.status();
+    if (status == 200) {
+      String id = idOf(resp.body());
+      if (id == null) {
+        errors.add(ENQUEUE, "answer without an id");
+        enqueueFailed(c);
+        return;
+      }
+      enqueueLatency.recordNanos(now - originNanos);
+      enqueueOk++;
+      ledger.enqueued(id, index, originNanos);
+      answered(c);
+      return;
+    }
+    errors.status(ENQUEUE, status);
+    // A full queue rejects without storing, so the same work may be sent again; give up only when
+    // the queue stays full for longer than the run would wait for results anyway.
+    if (status == 503 && now - originNanos < opt.timeout().toNanos()) {
+      retries++;
+      vertx.setTimer(retryAfterMs(resp), t -> send(c, index, originNanos));
+      return;
+    }
+    enqueueFailed(c);
+  }
+
+  private void enqueueFailed(int c) {
+    failedEnqueues++;
+    answered(c);
+  }
+
+  private void answered(int c) {
+    answered++;
+    if (answered == opt.works()) {
+      enqueuePhaseDone();
+    } else {
+      nextEnqueue(c);
+    }
+  }
+
+  private void enqueuePhaseDone() {
+    enqueueDoneNanos = System.nanoTime();
+    if (opt.enqueueOnly() || ledger.allBack()) {
+      finish();
+      return;
+    }
+    drainTimer = vertx.setTimer(Math.max(1, opt.timeout().toMillis()), t -> {
+      timedOut = true;
+      finish();
+    });
+  }
+
+  private void pull(int p) {
+    if (stopping) {
+      return;
+    }
+    pullsInFlight++;
+    call(p % targets.size(), HttpMethod.POST, pullPath, null, requestTimeoutMs, connectTimeoutMs)
+        .onComplete(ar -> pulled(p, ar));
+  }
+
+  private void pulled(int p, AsyncResult<Answer> ar) {
+    pullsInFlight--;
+    long now = System.nanoTime();
+    long waitMs = MAX_EMPTY_PULL_WAIT_MS;
+    if (ar.failed()) {
+      errors.failure(PULL, ar.cause());
+    } else if (ar.result().status() == 200) {
+      int n = record(ar.result().body(), now);
+      if (n > 0) {
+        lastResultNanos = now;
+      }
+      // A full page means more is waiting; a partial one means the queue is keeping up.
+      emptyPullWaitMs[p] = n > 0 ? 0 : Math.min(MAX_EMPTY_PULL_WAIT_MS, Math.max(5, emptyPullWaitMs[p] * 2));
+      waitMs = n >= opt.top() ? 0 : n > 0 ? 2 : emptyPullWaitMs[p];
+    } else {
+      errors.status(PULL, ar.result().status());
+      if (ar.result().status() == 503) {
+        waitMs = retryAfterMs(ar.result());
+      }
+    }
+    if (stopping) {
+      if (pullsInFlight == 0) {
+        finished.tryComplete();
+      }
+      return;
+    }
+    if (enqueueDoneNanos >= 0 && ledger.allBack()) {
+      finish();
+      return;
+    }
+    if (waitMs == 0) {
+      pull(p);
+    } else {
+      vertx.setTimer(waitMs, t -> pull(p));
+    }
+  }
+
+  /** Feeds a pulled page into the ledger; returns how many results it held. */
+  private int record(Buffer body, long now) {
+    JsonArray page;
+    try {
+      page = body.toJsonArray();
+    } catch (RuntimeException e) {
+      errors.add(PULL, "answer not a JSON array");
+      return 0;
+    }
+    if (page == null) {
+      errors.add(PULL, "answer not a JSON array");
+      return 0;
+    }
+    int n = 0;
+    for (Object o : page) {
+      if (o instanceof JsonObject w && w.getValue("id") instanceof String id) {
+        Object it = w.getValue("iterations");
+        ledger.pulled(id, w.getValue("result") instanceof String r ? r : null,
+            it instanceof Number num ? num.longValue() : -1, now);
+        n++;
+      } else {
+        errors.add(PULL, "result without an id");
+      }
+    }
+    return n;
+  }
+
+  /** Stops issuing requests; the run is over once the pulls already sent have come back. */
+  private void finish() {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    vertx.cancelTimer(drainTimer);
+    vertx.cancelTimer(progressTimer);
+    if (pullsInFlight == 0) {
+      finished.tryComplete();
+    }
+  }
+
+  private static String idOf(Buffer answer) {
+    try {
+      JsonObject body = answer.toJsonObject();
+      return body.getValue("id") instanceof String id ? id : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Retry-After in seconds as the server asked (at least 50 ms, at most 30 s); 1 s when it did not say. */
+  static long retryAfterMs(Answer resp) {
+    String h = resp.retryAfter();
+    if (h == null) {
+      return 1000;
+    }
+    try {
+      return Math.min(30_000, Math.max(50, Long.parseLong(h.trim()) * 1000));
+    } catch (NumberFormatException e) {
+      return 1000;
+    }
+  }
+
+  String progressLine() {
+    long now = System.nanoTime();
+    double dt = Math.max(1e-9, (now - tickNanos) / 1e9);
+    long accepted = enqueueOk;
+    long completed = ledger.completed();
+    String line = String.format("%5.0fs  enqueued %d/%d (%.0f/s)", (now - startNanos) / 1e9, accepted, opt.works(),
+        (accepted - tickAccepted) / dt);
+    if (!opt.enqueueOnly()) {
+      line += String.format("  completed %d (%.0f/s)", completed, (completed - tickCompleted) / dt);
+    }
+    line += String.format("  p99 enqueue %.1f ms", enqueueLatency.percentileMs(99));
+    if (!opt.enqueueOnly()) {
+      line += String.format(", to result %.1f ms", ledger.endToEnd().percentileMs(99));
+    }
+    long errs = errors.total();
+    if (errs > 0) {
+      line += "  errors " + errs;
+    }
+    tickNanos = now;
+    tickAccepted = accepted;
+    tickCompleted = completed;
+    return line;
+  }
+
+  Future<Void> finished() {
+    return finished.future();
+  }
+
+  /** What the run measured; read once {@link #finished()} has completed. */
+  Report report(Long mismatches) {
+    long end = lastResultNanos >= 0 ? Math.max(lastResultNanos, enqueueDoneNanos) : enqueueDoneNanos;
+    return new Report(opt, enqueueOk, ledger.accepted(), failedEnqueues, retries,
+        (enqueueDoneNanos - startNanos) / 1e9, (end - startNanos) / 1e9,
+        ledger.completed(), ledger.missing(), ledger.duplicateResults(), ledger.duplicateIds(), ledger.unknown(),
+        mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors);
+  }
+
+  WorkLedger ledger() {
+    return ledger;
+  }
+
+  Bodies bodies() {
+    return bodies;
+  }
+}
