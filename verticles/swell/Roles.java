@@ -6,7 +6,7 @@ import swell.balancer.BalancerConfig;
 import swell.balancer.BalancerVerticle;
 import swell.common.ConfigReader;
 import swell.endpoint.EndpointConfig;
-import swell.endpoint.EndpointVerticle;
+import swell.endpoint.EndpointGroup;
 import swell.local.LocalConfig;
 import swell.local.LocalVerticle;
 import swell.worker.WorkerConfig;
@@ -27,7 +27,7 @@ public final class Roles {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
     Deployable verticle = switch (role) {
-      case "endpoint" -> new EndpointVerticle(EndpointConfig.from(r));
+      case "endpoint" -> new EndpointGroup(EndpointConfig.from(r));
       case "balancer" -> new BalancerVerticle(BalancerConfig.from(r));
       case "worker" -> new WorkerVerticle(WorkerConfig.from(r), onWorkerExit);
       default -> new LocalVerticle(LocalConfig.from(r));

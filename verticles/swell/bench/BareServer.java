@@ -47,7 +47,7 @@ public final class BareServer extends VerticleBase {
     }
     int port = Integer.parseInt(args[0]);
     int instances = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     vertx.deployVerticle(() -> new BareServer(port), new DeploymentOptions().setInstances(instances))
         .onSuccess(id -> System.out.println("bare server listening on 127.0.0.1:" + port))
         .onFailure(err -> {

@@ -102,19 +102,32 @@ public final class ComputeBench {
     int rounds = 5;
     long roundMs = 2000;
     boolean perThreadOnly = false;
+    int loadedThreads = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--round-ms" -> roundMs = Long.parseLong(args[++i]);
         case "--per-thread-only" -> perThreadOnly = true;
+        case "--per-thread-loaded" -> loadedThreads = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: ComputeBench [--rounds N] [--round-ms MS] [--per-thread-only]");
+          System.err.println("usage: ComputeBench [--rounds N] [--round-ms MS] [--per-thread-only | --per-thread-loaded THREADS]");
           System.exit(2);
         }
       }
     }
     byte[] body = new byte[1024];
     Arrays.fill(body, (byte) 7);
+    if (loadedThreads > 0) {
+      // The per-thread rate while THREADS threads hash at once: what each thread of a worker that
+      // keeps all of them busy can give on this machine, where cores share caches and clocks.
+      allCores(loadedThreads, roundMs, body);
+      List<Double> loaded = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        loaded.add(allCores(loadedThreads, roundMs, body) / loadedThreads);
+      }
+      System.out.printf("%.0f%n", median(loaded));
+      return;
+    }
     Sha512Chain chain = new Sha512Chain();
     Loop worker = n -> chain.compute(body, n);
     BareLoop bareLoop = new BareLoop();

@@ -106,7 +106,7 @@ public final class EndpointVerticle extends VerticleBase {
             ctx.response().putHeader("Retry-After", answer.retryAfter());
           }
           return ctx.response().setStatusCode(answer.status()).putHeader("Content-Type", "application/json")
-              .end(answer.body().toBuffer()).map(v -> null);
+              .end(answer.body()).map(v -> null);
         });
   }
 

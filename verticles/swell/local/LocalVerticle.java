@@ -5,7 +5,7 @@ import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.balancer.BalancerVerticle;
-import swell.endpoint.EndpointVerticle;
+import swell.endpoint.EndpointGroup;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ public final class LocalVerticle extends VerticleBase {
 
   private final LocalConfig cfg;
   private BalancerVerticle balancer;
-  private final List<EndpointVerticle> endpoints = new ArrayList<>();
+  private final List<EndpointGroup> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
     this.cfg = cfg;
@@ -30,7 +30,7 @@ public final class LocalVerticle extends VerticleBase {
   }
 
   public List<Integer> endpointPorts() {
-    return endpoints.stream().map(EndpointVerticle::port).toList();
+    return endpoints.stream().map(EndpointGroup::port).toList();
   }
 
   public String clusterToken() {
@@ -44,7 +44,7 @@ public final class LocalVerticle extends VerticleBase {
       String url = "http://127.0.0.1:" + balancer.port();
       List<Future<String>> started = new ArrayList<>();
       for (int port : cfg.endpointPorts()) {
-        EndpointVerticle e = new EndpointVerticle(cfg.endpoint(port, url));
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url));
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }

@@ -1,0 +1,38 @@
+package swell.endpoint;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One endpoint port served by {@code instances} copies of {@link EndpointVerticle}, each on its own
+ * event loop (Vert.x spreads the port's connections over them): one event loop alone cannot parse
+ * HTTP as fast as the machine's cores can.
+ */
+public final class EndpointGroup extends VerticleBase {
+  private final EndpointConfig cfg;
+  private final List<EndpointVerticle> started = new CopyOnWriteArrayList<>();
+
+  public EndpointGroup(EndpointConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  /** The port the group listens on, once started. */
+  public int port() {
+    return started.get(0).port();
+  }
+
+  @Override
+  public Future<?> start() {
+    // A port of 0 means "any": each copy would get a different one, so it runs alone.
+    int instances = cfg.port() == 0 ? 1 : cfg.instances();
+    return vertx.deployVerticle(() -> {
+      EndpointVerticle e = new EndpointVerticle(cfg);
+      started.add(e);
+      return e;
+    }, new DeploymentOptions().setInstances(instances));
+  }
+}
