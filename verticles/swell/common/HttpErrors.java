@@ -47,7 +47,10 @@ public final class HttpErrors {
   }
 
   public static void send(RoutingContext ctx, ApiError e) {
-    HttpServerResponse resp = ctx.response();
+    send(ctx.response(), e);
+  }
+
+  public static void send(HttpServerResponse resp, ApiError e) {
     if (resp.ended() || resp.headWritten()) {
       return;
     }

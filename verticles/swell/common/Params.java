@@ -10,7 +10,11 @@ public final class Params {
   }
 
   public static int intParam(RoutingContext ctx, String name, int min, int max) {
-    List<String> values = ctx.queryParam(name);
+    return intParam(name, ctx.queryParam(name), min, max);
+  }
+
+  /** The same check on the values a request gave for the parameter. */
+  public static int intParam(String name, List<String> values, int min, int max) {
     String rule = "must be an integer from " + min + " to " + max;
     if (values.isEmpty()) {
       throw ApiError.badRequest(name, "is missing; it " + rule);

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,6 +54,8 @@ public final class SqliteWorkStore implements WorkStore {
   private static final int MAX_IDS_PER_SELECT = 500;
   /** Reads are by primary key and short; two threads keep a slow one from holding up leases. */
   private static final int READERS = 2;
+  /** How often the checkpointer copies the WAL into the database file. */
+  private static final long CHECKPOINT_EVERY_MS = 250;
   /** How long close waits for the writer to commit what it was given. */
   private static final long CLOSE_WAIT_MS = 10_000;
 
@@ -84,7 +87,18 @@ public final class SqliteWorkStore implements WorkStore {
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
   private Thread writerThread;
 
+  private volatile Connection checkpointConnection;
   private final ExecutorService readers;
+  /**
+   * Checkpoints the WAL off the writer's thread. Left to SQLite, the committing connection copies
+   * the WAL into the file every 1000 pages, and every enqueue waiting on that commit waits for the
+   * copy too: under load that was the longest stall on the write path.
+   */
+  private final ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "swell-sqlite-checkpointer");
+    t.setDaemon(true);
+    return t;
+  });
   private final ThreadLocal<Connection> readerConnection = new ThreadLocal<>();
   private final List<Connection> readerConnections = new CopyOnWriteArrayList<>();
 
@@ -315,12 +329,17 @@ public final class SqliteWorkStore implements WorkStore {
       failQueued(new IllegalStateException("the store was closed before it was opened"));
     }
     readers.shutdown();
+    checkpointer.shutdown();
     try {
       readers.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+      checkpointer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     readerConnections.forEach(SqliteWorkStore::closeQuietly);
+    if (checkpointConnection != null) {
+      closeQuietly(checkpointConnection);
+    }
     log.info("closed {}", file);
   }
 
@@ -375,6 +394,25 @@ public final class SqliteWorkStore implements WorkStore {
     return write.done;
   }
 
+  private void startCheckpointer() {
+    Connection c;
+    try {
+      c = connect(false);
+    } catch (SQLException e) {
+      log.warn("no checkpoint thread for {} ({}); SQLite will checkpoint on commit", file, e.toString());
+      return;
+    }
+    checkpointer.scheduleWithFixedDelay(() -> {
+      try (Statement s = c.createStatement()) {
+        // PASSIVE copies what it can without waiting for readers or the writer, who go on meanwhile.
+        s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (SQLException e) {
+        log.warn("checkpoint of {} failed: {}", file, e.toString());
+      }
+    }, CHECKPOINT_EVERY_MS, CHECKPOINT_EVERY_MS, TimeUnit.MILLISECONDS);
+    checkpointConnection = c;
+  }
+
   private void runWriter(long now) {
     Writer writer;
     try {
@@ -390,6 +428,7 @@ public final class SqliteWorkStore implements WorkStore {
       opened.completeExceptionally(e);
       return;
     }
+    startCheckpointer();
     opened.complete(null);
     try {
       writer.loop();
@@ -755,6 +794,8 @@ public final class SqliteWorkStore implements WorkStore {
         }
         // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which a process kill does not lose.
         s.execute("PRAGMA synchronous = " + (fsync ? "FULL" : "NORMAL"));
+        s.execute("PRAGMA wal_autocheckpoint = 0"); // the checkpointer thread does it
+
       }
     } catch (SQLException e) {
       closeQuietly(c);

@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -166,5 +167,36 @@ class BadInputTest {
       assertThat(id).isEqualTo(first);
     }
     assertThat(swell.status().getLong("pending")).isEqualTo(2);
+  }
+
+  @Test
+  void aWorkTheBalancerRefusesFailsAloneNotItsBatch(Vertx vertx, @TempDir Path other) throws Exception {
+    // A balancer stricter than its endpoint: the endpoint lets 500 iterations through, the balancer not.
+    InProcessSwell strict = new InProcessSwell(vertx)
+        .startBalancer(InProcessSwell.balancerConf(other).put("maxIterations", 100))
+        .startEndpoint(new JsonObject().put("maxIterations", 1000));
+    try {
+      SwellHttp c = strict.client();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+      List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        int iterations = i % 2 == 0 ? 50 : 500;
+        answers.add(pool.submit(() -> c.send("PUT", "/enqueue?iterations=" + iterations, "b".getBytes())));
+      }
+      int ok = 0;
+      for (int i = 0; i < answers.size(); i++) {
+        HttpResponse<String> r = answers.get(i).get();
+        if (i % 2 == 0) {
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          ok++;
+        } else {
+          assertError(r, 400, "bad_iterations");
+        }
+      }
+      pool.shutdown();
+      assertThat(strict.status().getLong("pending")).isEqualTo(ok).isEqualTo(32);
+    } finally {
+      strict.close();
+    }
   }
 }
