@@ -21,7 +21,6 @@ import swell.common.Params;
 import swell.common.WorkIds;
 import swell.fleet.Fleet;
 import swell.fleet.Fleets;
-import swell.store.CompletedWork;
 import swell.store.Completion;
 import swell.store.EnqueueOutcome;
 import swell.store.ExpiryOutcome;
@@ -37,7 +36,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
@@ -119,7 +117,7 @@ public final class BalancerVerticle extends VerticleBase {
     router.post("/enqueue_batch").handler(BodyHandler.create(false)
         .setBodyLimit((long) cfg.limits().maxBodyBytes() + 8L * 1024 * 1024));
     router.post("/enqueue_batch").respond(this::enqueueBatch);
-    router.post("/pullCompleted").respond(this::pullCompleted);
+    router.post("/pullCompleted").handler(this::pullCompleted);
     router.get("/work/:id").respond(this::work);
     router.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     router.get("/status").respond(this::status);
@@ -271,20 +269,11 @@ public final class BalancerVerticle extends VerticleBase {
     return cause;
   }
 
-  private Future<JsonArray> pullCompleted(RoutingContext ctx) {
+  private void pullCompleted(RoutingContext ctx) {
     int top = Params.intParam(ctx, "top", 1, cfg.limits().maxTop());
-    return Future.fromCompletionStage(store.pull(top, clock.getAsLong()), context)
-        .map(works -> {
-          JsonArray out = new JsonArray();
-          for (CompletedWork w : works) {
-            out.add(new JsonObject()
-                .put("id", w.id().toString())
-                .put("result", Hex.encode(w.result()))
-                .put("iterations", w.iterations())
-                .put("completedAt", Instant.ofEpochMilli(w.completedAt()).toString()));
-          }
-          return out;
-        });
+    Future.fromCompletionStage(store.pull(top, clock.getAsLong()), context)
+        .onSuccess(works -> ctx.response().putHeader("Content-Type", "application/json").end(WireJson.results(works)))
+        .onFailure(ctx::fail);
   }
 
   private Future<JsonObject> work(RoutingContext ctx) {
@@ -613,16 +602,7 @@ public final class BalancerVerticle extends VerticleBase {
       } else if (works == null || works.isEmpty()) {
         ctx.response().setStatusCode(204).end();
       } else {
-        JsonArray out = new JsonArray();
-        Base64.Encoder b64 = Base64.getEncoder();
-        for (LeasedWork w : works) {
-          out.add(new JsonObject()
-              .put("id", w.id().toString())
-              .put("iterations", w.iterations())
-              .put("data", b64.encodeToString(w.data()))
-              .put("leaseMs", cfg.leaseMs()));
-        }
-        ctx.json(new JsonObject().put("works", out));
+        ctx.response().putHeader("Content-Type", "application/json").end(WireJson.leases(works, cfg.leaseMs()));
       }
       return true;
     }
