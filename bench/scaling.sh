@@ -35,7 +35,7 @@ IDEAL=$(awk -v w="$WORKS" -v i="$ITERATIONS" -v n="$THREADS" -v r="$RATE" 'BEGIN
 TIMEOUT=$(awk -v t="$IDEAL" 'BEGIN { printf "%d", t * 3 + 60 }')
 rc=0
 # A few works first, uncounted, so the fresh JVMs have compiled their hot loops before the clock runs.
-loadtest --url "http://127.0.0.1:$P1" --clients 16 --works "$WORKS" --iterations "$ITERATIONS" --warmup-works "$((THREADS * 4))" \
+loadtest --url "http://127.0.0.1:$P1" --clients 16 --works "$WORKS" --iterations "$ITERATIONS" --warmup-works "$((THREADS * 4))" --pullers 1 \
   --timeout "${TIMEOUT}s" --request-timeout 60s --json "$WORK/scaling.json" | sed 's/^/  /' || rc=$?
 
 WALL=$(jq '.results.endToEndSeconds' "$WORK/scaling.json")
