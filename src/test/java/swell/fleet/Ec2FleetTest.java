@@ -77,12 +77,7 @@ class Ec2FleetTest {
   }
 
   private Fleet fleet(Vertx vertx, String cluster, Map<String, Object> overrides) {
-    JsonObject ec2Section = new JsonObject()
-        .put("region", MotoServer.REGION)
-        .put("endpointUrl", moto.url())
-        .put("clusterName", cluster)
-        .put("amiId", "ami-12c6146b")
-        .put("instanceType", "t3.micro")
+    JsonObject ec2Section = moto.ec2Section(cluster)
         .put("subnetId", subnetId)
         .put("securityGroupIds", new JsonArray().add(groupId))
         .put("instanceProfile", "worker-profile")

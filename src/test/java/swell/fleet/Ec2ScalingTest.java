@@ -60,12 +60,7 @@ class Ec2ScalingTest {
 
   /** A balancer whose fleet is EC2 on moto; its SDK client finds no credentials and uses placeholders. */
   private InProcessSwell balancer(Vertx vertx, Path dataDir, String cluster, JsonObject ec2Overrides, long bootMs) {
-    JsonObject ec2Section = new JsonObject()
-        .put("region", MotoServer.REGION)
-        .put("endpointUrl", moto.url())
-        .put("clusterName", cluster)
-        .put("amiId", "ami-12c6146b")
-        .put("instanceType", "t3.micro")
+    JsonObject ec2Section = moto.ec2Section(cluster)
         .put("bucket", "swell-artifacts")
         .mergeIn(ec2Overrides);
     JsonObject conf = InProcessSwell.balancerConf(dataDir)

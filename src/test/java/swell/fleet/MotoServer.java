@@ -88,6 +88,16 @@ public final class MotoServer implements AutoCloseable {
     }
   }
 
+  /** A {@code fleet.ec2} config section pointing at this emulator, for tests to add their keys to. */
+  public io.vertx.core.json.JsonObject ec2Section(String cluster) {
+    return new io.vertx.core.json.JsonObject()
+        .put("region", REGION)
+        .put("endpointUrl", url())
+        .put("clusterName", cluster)
+        .put("amiId", "ami-12c6146b")
+        .put("instanceType", "t3.micro");
+  }
+
   public String url() {
     return "http://127.0.0.1:" + port;
   }
