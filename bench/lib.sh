@@ -92,11 +92,12 @@ wait_http() {
 }
 
 # start_swell NAME JSON: starts a Swell role from inline JSON written to $WORK/NAME.json; sets LAST_PID.
+# SWELL_JAVA_OPTS defaults to the JVM options the README recommends for balancers and endpoints.
 start_swell() {
   local name="$1" json="$2"
   echo "$json" >"$WORK/$name.json"
   # shellcheck disable=SC2086
-  start "$name" "$JAVA" ${SWELL_JAVA_OPTS:-} -jar "$JAR" -conf "$WORK/$name.json"
+  start "$name" "$JAVA" ${SWELL_JAVA_OPTS:--XX:MaxTenuringThreshold=1} -jar "$JAR" -conf "$WORK/$name.json"
 }
 
 # wait_workers BALANCER_URL TOKEN THREADS [SECONDS]: until active workers have THREADS threads in all.
