@@ -220,7 +220,7 @@ public final class BalancerVerticle extends VerticleBase {
         refused = ApiError.badRequest("iterations", "must be an integer from 1 to " + cfg.limits().maxIterations()
             + ", not " + f.iterations());
       } else if (f.body().length() > cfg.limits().maxBodyBytes()) {
-        refused = new ApiError(413, "body_too_large", "the body is larger than the balancer's maxBodyBytes", null);
+        refused = ApiError.bodyTooLarge("the balancer's ", cfg.limits().maxBodyBytes());
       }
       if (refused != null) {
         answers[i] = errorAnswer(refused);

@@ -23,6 +23,12 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, code, "'" + param + "' " + rule, null);
   }
 
+  /** A body over the limit; {@code whose} says which side's limit it was ("", "the balancer's "). */
+  public static ApiError bodyTooLarge(String whose, int maxBodyBytes) {
+    return new ApiError(413, "body_too_large",
+        "the body is larger than " + whose + "maxBodyBytes (" + maxBodyBytes + " bytes)", null);
+  }
+
   public static ApiError notFound(String what) {
     return new ApiError(404, "not_found", what, null);
   }

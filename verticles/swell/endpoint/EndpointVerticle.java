@@ -148,8 +148,7 @@ public final class EndpointVerticle extends VerticleBase {
   }
 
   private ApiError tooLarge() {
-    return new ApiError(413, "body_too_large",
-        "the body is larger than maxBodyBytes (" + cfg.limits().maxBodyBytes() + " bytes)", null);
+    return ApiError.bodyTooLarge("", cfg.limits().maxBodyBytes());
   }
 
   private static long parseLength(String length) {
