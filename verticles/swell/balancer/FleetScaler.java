@@ -13,7 +13,6 @@ import swell.store.QueueStats;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -189,9 +188,5 @@ final class FleetScaler {
         .put("launchesBlocked", policy.blockedReason() != null)
         .put("launchesBlockedReason", policy.blockedReason())
         .put("recentEvents", recent);
-  }
-
-  List<JsonObject> events() {
-    return List.copyOf(events);
   }
 }

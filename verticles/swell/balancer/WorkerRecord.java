@@ -37,10 +37,6 @@ public final class WorkerRecord {
     return state;
   }
 
-  public boolean managed() {
-    return managed;
-  }
-
   /** When it last got work or reported running some; idle time counts from here. */
   public long lastWorkAt() {
     return lastWorkAt;
@@ -54,9 +50,6 @@ public final class WorkerRecord {
     return launchedAt;
   }
 
-  public FleetMember member() {
-    return member;
-  }
 
   void moveTo(WorkerState next, long now) {
     if (state != next) {

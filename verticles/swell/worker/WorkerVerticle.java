@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpResponseExpectation;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -57,10 +58,6 @@ public final class WorkerVerticle extends VerticleBase {
     this.onExit = onExit;
   }
 
-  public String workerId() {
-    return cfg.workerId();
-  }
-
   @Override
   public Future<?> start() {
     client = WebClient.create(vertx, new WebClientOptions()
@@ -96,12 +93,16 @@ public final class WorkerVerticle extends VerticleBase {
     lastContact = System.currentTimeMillis();
   }
 
-  private Future<HttpResponse<Buffer>> post(String path, JsonObject body) {
+  /** A request to the current balancer, with the token and this worker's id. */
+  private HttpRequest<Buffer> request(String path) {
     return client.postAbs(url(path))
         .putHeader("Authorization", "Bearer " + cfg.clusterToken())
         .putHeader("Swell-Worker", cfg.workerId())
-        .timeout(cfg.pollWaitMs() + 30_000)
-        .sendJsonObject(body);
+        .timeout(cfg.pollWaitMs() + 30_000);
+  }
+
+  private Future<HttpResponse<Buffer>> post(String path, JsonObject body) {
+    return request(path).sendJsonObject(body);
   }
 
   private void register() {
@@ -137,12 +138,9 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
-    client.postAbs(url("/get_work"))
+    request("/get_work")
         .addQueryParam("max", String.valueOf(cfg.maxBatch()))
         .addQueryParam("waitMs", String.valueOf(cfg.pollWaitMs()))
-        .putHeader("Authorization", "Bearer " + cfg.clusterToken())
-        .putHeader("Swell-Worker", cfg.workerId())
-        .timeout(cfg.pollWaitMs() + 30_000)
         .send()
         .onComplete(ar -> {
           polling = false;

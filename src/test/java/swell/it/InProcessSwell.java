@@ -93,10 +93,6 @@ public final class InProcessSwell implements AutoCloseable {
     }
   }
 
-  public void undeployLast() {
-    undeploy(deployments.remove(deployments.size() - 1));
-  }
-
   private void undeploy(String id) {
     try {
       vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

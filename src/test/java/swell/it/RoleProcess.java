@@ -11,11 +11,9 @@ import java.util.concurrent.TimeUnit;
 /** A Swell role in a child JVM of the test's own classpath, so tests can kill it for real. */
 public final class RoleProcess implements AutoCloseable {
   private final Process process;
-  private final Path log;
 
-  private RoleProcess(Process process, Path log) {
+  private RoleProcess(Process process) {
     this.process = process;
-    this.log = log;
   }
 
   public static RoleProcess start(JsonObject conf, Path log) {
@@ -31,7 +29,7 @@ public final class RoleProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("SWELL_"));
     try {
-      return new RoleProcess(pb.start(), log);
+      return new RoleProcess(pb.start());
     } catch (IOException e) {
       throw new IllegalStateException("could not start " + conf.getString("role") + ": " + e, e);
     }
@@ -49,10 +47,6 @@ public final class RoleProcess implements AutoCloseable {
   public void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
-  }
-
-  public Path log() {
-    return log;
   }
 
   @Override
