@@ -17,7 +17,7 @@ DURABILITY="${DURABILITY:-fsync}"
 require_jar
 require_tool jq
 
-TOKEN="bench-$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 free_port P1
 free_port P2
 free_port BPORT

@@ -29,7 +29,7 @@ run_wrk() {
     END { printf "%s %s %d %d\n", rps, p, non, err }' <<<"$out"
 }
 
-TOKEN="bench-$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 
 # swell_local NAME STORE_JSON: Swell's local role with one endpoint and no workers, so the endpoint
 # and balancer have the machine to themselves; sets PORT and PID.

@@ -14,7 +14,7 @@ DURABILITY="${DURABILITY:-os}"
 require_jar
 command -v jcmd >/dev/null && command -v jstat >/dev/null || die "needs jcmd and jstat from a JDK (not a JRE)"
 
-TOKEN="bench-$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 free_port BPORT
 free_port EPORT
 DATA=$(fresh_data memory)

@@ -18,7 +18,7 @@ ALONE=$("$JAVA" -cp "$JAR" swell.bench.ComputeBench --rounds 3 --round-ms "${ROU
 RATE=$("$JAVA" -cp "$JAR" swell.bench.ComputeBench --rounds 3 --round-ms "${ROUND_MS:-2000}" --per-thread-loaded "$THREADS")
 echo "  per-thread rate, measured by ComputeBench just now: $ALONE hashes/s alone, $RATE hashes/s with $THREADS threads busy"
 
-TOKEN="bench-$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 free_port P1
 free_port BPORT
 DATA=$(fresh_data scaling)

@@ -1,6 +1,6 @@
 package swell.balancer;
 
-import swell.common.ConfigException;
+import swell.common.ClusterToken;
 import swell.common.ConfigReader;
 import swell.common.Limits;
 import swell.fleet.FleetConfig;
@@ -17,9 +17,7 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
 
   public static BalancerConfig from(ConfigReader r) {
     BalancerConfig c = read(r, "host", "0.0.0.0", "port", 5000, "process", 4);
-    if (c.clusterToken.isEmpty()) {
-      throw new ConfigException("clusterToken", "must be set: it is the secret workers and endpoints present");
-    }
+    ClusterToken.check("clusterToken", c.clusterToken, "it is the secret workers and endpoints present");
     return c;
   }
 

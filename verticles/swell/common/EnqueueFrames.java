@@ -9,18 +9,19 @@ import java.util.UUID;
 
 /**
  * The binary body of {@code POST /enqueue_batch}, by which an endpoint forwards many enqueues in one
- * request: per work, its 16-byte id, iterations (int), idempotency key (short length, UTF-8, -1 for
- * none) and body (int length, bytes). Binary because bodies are arbitrary bytes and base64 would
- * cost a third more on every byte.
+ * request: per work, its 16-byte id, iterations (int), owner (short length, UTF-8; empty for the
+ * anonymous owner), idempotency key (short length, UTF-8, -1 for none) and body (int length, bytes).
+ * Binary because bodies are arbitrary bytes and base64 would cost a third more on every byte.
  */
 public final class EnqueueFrames {
   private EnqueueFrames() {
   }
 
-  /** One work in a batch, as the endpoint checked it. */
-  public record Frame(UUID id, int iterations, String idempotencyKey, Buffer body) {
+  /** One work in a batch, as the endpoint checked it; {@code owner} is the client key's name, "" without keys. */
+  public record Frame(UUID id, int iterations, String owner, String idempotencyKey, Buffer body) {
     public int encodedSize() {
-      return 16 + 4 + 2 + (idempotencyKey == null ? 0 : idempotencyKey.length() * 3) + 4 + body.length();
+      return 16 + 4 + 2 + owner.length() * 3 + 2 + (idempotencyKey == null ? 0 : idempotencyKey.length() * 3) + 4
+          + body.length();
     }
   }
 
@@ -33,45 +34,66 @@ public final class EnqueueFrames {
     for (Frame f : frames) {
       out.appendLong(f.id.getMostSignificantBits()).appendLong(f.id.getLeastSignificantBits());
       out.appendInt(f.iterations);
+      appendString(out, f.owner);
       if (f.idempotencyKey == null) {
         out.appendShort((short) -1);
       } else {
-        byte[] key = f.idempotencyKey.getBytes(StandardCharsets.UTF_8);
-        out.appendShort((short) key.length).appendBytes(key);
+        appendString(out, f.idempotencyKey);
       }
       out.appendInt(f.body.length()).appendBuffer(f.body);
     }
     return out;
   }
 
+  private static void appendString(Buffer out, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > Short.MAX_VALUE) {
+      throw new IllegalArgumentException("a frame's string is longer than " + Short.MAX_VALUE + " bytes");
+    }
+    out.appendShort((short) bytes.length).appendBytes(bytes);
+  }
+
   /** Decodes a batch; throws {@link IllegalArgumentException} if it is cut short or malformed. */
   public static List<Frame> decode(Buffer in) {
     List<Frame> out = new ArrayList<>();
-    int pos = 0;
+    int[] pos = {0};
     try {
-      while (pos < in.length()) {
-        UUID id = new UUID(in.getLong(pos), in.getLong(pos + 8));
-        int iterations = in.getInt(pos + 16);
-        short keyLen = in.getShort(pos + 20);
-        pos += 22;
-        String key = null;
-        if (keyLen >= 0) {
-          key = in.getString(pos, pos + keyLen, "UTF-8");
-          pos += keyLen;
-        } else if (keyLen != -1) {
-          throw new IllegalArgumentException("bad key length " + keyLen);
+      while (pos[0] < in.length()) {
+        int at = pos[0];
+        UUID id = new UUID(in.getLong(at), in.getLong(at + 8));
+        int iterations = in.getInt(at + 16);
+        pos[0] = at + 20;
+        String owner = readString(in, pos);
+        if (owner == null) {
+          throw new IllegalArgumentException("a work without an owner at byte " + at);
         }
-        int bodyLen = in.getInt(pos);
-        pos += 4;
-        if (bodyLen < 0 || pos + bodyLen > in.length()) {
+        String key = readString(in, pos);
+        int bodyLen = in.getInt(pos[0]);
+        pos[0] += 4;
+        if (bodyLen < 0 || pos[0] + bodyLen > in.length()) {
           throw new IllegalArgumentException("bad body length " + bodyLen);
         }
-        out.add(new Frame(id, iterations, key, in.getBuffer(pos, pos + bodyLen)));
-        pos += bodyLen;
+        out.add(new Frame(id, iterations, owner, key, in.getBuffer(pos[0], pos[0] + bodyLen)));
+        pos[0] += bodyLen;
       }
     } catch (IndexOutOfBoundsException e) {
-      throw new IllegalArgumentException("batch is cut short at byte " + pos, e);
+      throw new IllegalArgumentException("batch is cut short at byte " + pos[0], e);
     }
     return out;
+  }
+
+  /** A short-length-prefixed UTF-8 string at {@code pos[0]}, which moves past it; null for length -1. */
+  private static String readString(Buffer in, int[] pos) {
+    short len = in.getShort(pos[0]);
+    pos[0] += 2;
+    if (len == -1) {
+      return null;
+    }
+    if (len < 0 || pos[0] + len > in.length()) {
+      throw new IllegalArgumentException("bad string length " + len);
+    }
+    String s = in.getString(pos[0], pos[0] + len, "UTF-8");
+    pos[0] += len;
+    return s;
   }
 }

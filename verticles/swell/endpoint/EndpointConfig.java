@@ -1,5 +1,6 @@
 package swell.endpoint;
 
+import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
 import swell.common.Limits;
@@ -14,9 +15,7 @@ public record EndpointConfig(String host, int port, List<String> balancerUrls, S
 
   public static EndpointConfig from(ConfigReader r) {
     EndpointConfig c = read(r, r.integer("port", 5000, 0, 65535), null, null);
-    if (c.clusterToken.isEmpty()) {
-      throw new ConfigException("clusterToken", "must be set: the balancer refuses requests without it");
-    }
+    ClusterToken.check("clusterToken", c.clusterToken, "the balancer refuses requests without it");
     return c;
   }
 

@@ -110,7 +110,7 @@ public final class EndpointVerticle extends VerticleBase {
       return;
     }
     readBody(req).compose(body -> batcher.submit(new EnqueueFrames.Frame(WorkIds.next(System.currentTimeMillis()),
-            iterations, key, body)))
+            iterations, "", key, body)))
         .onSuccess(answer -> {
           HttpServerResponse resp = req.response();
           if (answer.retryAfter() != null) {

@@ -1,6 +1,7 @@
 package swell.local;
 
 import swell.balancer.BalancerConfig;
+import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
 import swell.endpoint.EndpointConfig;
@@ -28,6 +29,8 @@ public record LocalConfig(BalancerConfig balancer, List<Integer> endpointPorts, 
       byte[] secret = new byte[24];
       new SecureRandom().nextBytes(secret);
       balancer = balancer.withClusterToken(HexFormat.of().formatHex(secret));
+    } else {
+      ClusterToken.check("clusterToken", balancer.clusterToken(), "");
     }
     LocalConfig c = new LocalConfig(balancer, ports, r);
     c.endpoint(0, "http://127.0.0.1:1"); // read and check the endpoint keys now, not after the balancer started

@@ -1,5 +1,6 @@
 package swell.worker;
 
+import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
 
@@ -16,10 +17,7 @@ public record WorkerConfig(List<String> balancerUrls, String clusterToken, Strin
     if (urls.isEmpty()) {
       throw new ConfigException("balancerUrls", "must name at least one balancer");
     }
-    String token = r.string("clusterToken", "");
-    if (token.isEmpty()) {
-      throw new ConfigException("clusterToken", "must be set: the balancer refuses workers without it");
-    }
+    String token = ClusterToken.read(r, "clusterToken", "the balancer refuses workers without it");
     String workerId = r.string("workerId", "");
     int threads = r.integer("threads", 0, 0, 1024);
     return new WorkerConfig(

@@ -18,14 +18,15 @@ class EnqueueFramesTest {
       binary[i] = (byte) i;
     }
     List<EnqueueFrames.Frame> frames = List.of(
-        new EnqueueFrames.Frame(UUID.randomUUID(), 1, null, Buffer.buffer()),
-        new EnqueueFrames.Frame(UUID.randomUUID(), 100_000_000, "clé-ü", Buffer.buffer(binary)),
-        new EnqueueFrames.Frame(UUID.randomUUID(), 7, "", Buffer.buffer(new byte[65536])));
+        new EnqueueFrames.Frame(UUID.randomUUID(), 1, "", null, Buffer.buffer()),
+        new EnqueueFrames.Frame(UUID.randomUUID(), 100_000_000, "team-ß", "clé-ü", Buffer.buffer(binary)),
+        new EnqueueFrames.Frame(UUID.randomUUID(), 7, "default", "", Buffer.buffer(new byte[65536])));
     List<EnqueueFrames.Frame> back = EnqueueFrames.decode(EnqueueFrames.encode(frames));
     assertThat(back).hasSize(3);
     for (int i = 0; i < 3; i++) {
       assertThat(back.get(i).id()).isEqualTo(frames.get(i).id());
       assertThat(back.get(i).iterations()).isEqualTo(frames.get(i).iterations());
+      assertThat(back.get(i).owner()).isEqualTo(frames.get(i).owner());
       assertThat(back.get(i).idempotencyKey()).isEqualTo(frames.get(i).idempotencyKey());
       assertThat(back.get(i).body().getBytes()).isEqualTo(frames.get(i).body().getBytes());
     }
@@ -33,7 +34,7 @@ class EnqueueFramesTest {
 
   @Test
   void aCutOrCorruptBatchIsRefused() {
-    Buffer whole = EnqueueFrames.encode(List.of(new EnqueueFrames.Frame(UUID.randomUUID(), 1, "k", Buffer.buffer("body"))));
+    Buffer whole = EnqueueFrames.encode(List.of(new EnqueueFrames.Frame(UUID.randomUUID(), 1, "o", "k", Buffer.buffer("body"))));
     assertThatThrownBy(() -> EnqueueFrames.decode(whole.getBuffer(0, whole.length() - 1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> EnqueueFrames.decode(Buffer.buffer("not a batch at all")))

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * ports: the real HTTP path without child processes. Blocking calls run on the test thread only.
  */
 public final class InProcessSwell implements AutoCloseable {
-  public static final String TOKEN = "test-token";
+  public static final String TOKEN = "test-token-0123456789abcdef0123456789";
 
   private final Vertx vertx;
   private final List<String> deployments = new ArrayList<>();
