@@ -56,7 +56,8 @@ public final class Main implements Callable<Integer> {
     Roles.Started started;
     try {
       json = readConf(conf);
-      started = Roles.verticleFor(json, System.getenv(), () -> new Thread(() -> System.exit(0), "swell-exit").start());
+      // Off the event loop: System.exit runs the shutdown hook, which waits for Vert.x to close.
+      started = Roles.verticleFor(json, System.getenv(), code -> new Thread(() -> System.exit(code), "swell-exit").start());
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("swell: " + e.getMessage());
       return 2;

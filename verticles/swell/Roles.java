@@ -13,6 +13,7 @@ import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /** Turns a role config into its verticle, with every key validated before anything starts. */
 public final class Roles {
@@ -22,15 +23,18 @@ public final class Roles {
   public record Started(String role, Deployable verticle) {
   }
 
-  /** @param onWorkerExit what a worker does once it retired and left: the worker role ends its JVM */
-  public static Started verticleFor(JsonObject json, Map<String, String> env, Runnable onWorkerExit) {
+  /**
+   * @param exit how the role ends its process: a worker with 0 once it retired and left, a balancer
+   *     with {@link BalancerVerticle#EXIT_STORE_BROKE} when its store broke for good
+   */
+  public static Started verticleFor(JsonObject json, Map<String, String> env, IntConsumer exit) {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
     Deployable verticle = switch (role) {
       case "endpoint" -> new EndpointGroup(EndpointConfig.from(r));
-      case "balancer" -> new BalancerVerticle(BalancerConfig.from(r));
-      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), onWorkerExit);
-      default -> new LocalVerticle(LocalConfig.from(r));
+      case "balancer" -> new BalancerVerticle(BalancerConfig.from(r), exit);
+      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), () -> exit.accept(0));
+      default -> new LocalVerticle(LocalConfig.from(r), exit);
     };
     r.rejectUnknown();
     return new Started(role, verticle);

@@ -4,6 +4,7 @@ import swell.common.ClusterToken;
 import swell.common.ConfigReader;
 import swell.common.Limits;
 import swell.fleet.FleetConfig;
+import swell.store.LeaseLimits;
 import swell.store.StoreConfig;
 import swell.store.StoreLimits;
 
@@ -12,8 +13,8 @@ import java.nio.file.Path;
 /** Everything the balancer reads from its config, validated once at start. */
 public record BalancerConfig(String host, int port, String clusterToken, Path dataDir, StoreConfig store,
                              FleetConfig fleet, ScalingConfig scaling, Limits limits, long leaseMs, int maxAttempts,
-                             long maxPending, long resultRetentionMs, int maxLeaseBatch, long leaseIterationBudget,
-                             long maxWaitMs) {
+                             long maxPending, long maxCompleted, long resultRetentionMs, int maxLeaseBatch,
+                             long leaseIterationBudget, long leaseByteBudget, long maxWaitMs, long maxAckMs) {
 
   public static BalancerConfig from(ConfigReader r) {
     BalancerConfig c = read(r, "host", "0.0.0.0", "port", 5000, "process", 4);
@@ -37,18 +38,27 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
         r.number("leaseMs", 30_000, 100, 86_400_000),
         r.integer("maxAttempts", 5, 1, 1000),
         r.number("maxPending", 2_000_000, 1, 1_000_000_000),
+        r.number("maxCompleted", 1_000_000, 1, 1_000_000_000),
         r.number("resultRetentionMs", 3_600_000, 0, 30L * 86_400_000),
         r.integer("maxLeaseBatch", 256, 1, 10_000),
         r.number("leaseIterationBudget", 1_000_000, 1, Long.MAX_VALUE),
-        r.number("maxWaitMs", 30_000, 0, 600_000));
+        r.number("leaseByteBudget", 16L * 1024 * 1024, 1, 1L << 40),
+        r.number("maxWaitMs", 30_000, 0, 600_000),
+        r.number("maxAckMs", 600_000, 1, 86_400_000));
   }
 
   public StoreLimits storeLimits() {
-    return new StoreLimits(maxPending, maxAttempts, resultRetentionMs);
+    return new StoreLimits(maxPending, maxCompleted, maxAttempts, resultRetentionMs);
+  }
+
+  /** What one {@code /get_work} answer may carry at most; a poll's own {@code max} lowers the count. */
+  public LeaseLimits leaseLimits() {
+    return new LeaseLimits(maxLeaseBatch, leaseIterationBudget, leaseByteBudget);
   }
 
   public BalancerConfig withClusterToken(String token) {
     return new BalancerConfig(host, port, token, dataDir, store, fleet, scaling, limits, leaseMs, maxAttempts,
-        maxPending, resultRetentionMs, maxLeaseBatch, leaseIterationBudget, maxWaitMs);
+        maxPending, maxCompleted, resultRetentionMs, maxLeaseBatch, leaseIterationBudget, leaseByteBudget, maxWaitMs,
+        maxAckMs);
   }
 }

@@ -1,9 +1,12 @@
 package swell.balancer;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import swell.common.Hex;
 import swell.store.CompletedWork;
 import swell.store.LeasedWork;
+import swell.store.WorkInfo;
+import swell.store.WorkStatus;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,10 +14,11 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The two biggest answers the balancer writes, leases and pulled results, written by hand. Every
- * value in them is a UUID, a number, base64 or hex, none of which JSON must escape, and a general
- * encoder scanning each character of kilobytes of base64 was half the balancer's event-loop time
- * when dispatching tiny works (JFR, bench/dispatch.sh). Tests parse these with a real JSON parser.
+ * The balancer's answers about works. The two biggest, leases and pulled results, are written by
+ * hand: every value in them is a UUID, a number, base64 or hex, none of which JSON must escape, and
+ * a general encoder scanning each character of kilobytes of base64 was half the balancer's
+ * event-loop time when dispatching tiny works (JFR, bench/dispatch.sh). Tests parse these with a
+ * real JSON parser.
  */
 final class WireJson {
   private static final Base64.Encoder BASE64 = Base64.getEncoder();
@@ -22,12 +26,22 @@ final class WireJson {
   private WireJson() {
   }
 
+  /** Per work, the JSON around its base64 body: id, iterations, leaseMs and punctuation. */
+  private static final int LEASE_OVERHEAD = 110;
+
+  /**
+   * A lease answer. Its size is bounded by {@code leaseByteBudget}; the arithmetic is in longs all
+   * the same, and an answer that could not fit one buffer is refused rather than wrapped around.
+   */
   static Buffer leases(List<LeasedWork> works, long leaseMs) {
-    int size = 16;
+    long size = 16;
     for (LeasedWork w : works) {
-      size += 110 + (w.data().length + 2) / 3 * 4;
+      size += LEASE_OVERHEAD + (w.data().length + 2L) / 3 * 4;
     }
-    Buffer out = Buffer.buffer(size).appendString("{\"works\":[");
+    if (size > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException("a lease answer of " + size + " bytes does not fit one buffer");
+    }
+    Buffer out = Buffer.buffer((int) size).appendString("{\"works\":[");
     for (int i = 0; i < works.size(); i++) {
       LeasedWork w = works.get(i);
       out.appendString(i == 0 ? "{\"id\":\"" : ",{\"id\":\"")
@@ -38,6 +52,31 @@ final class WireJson {
           .appendString("\"}");
     }
     return out.appendString("]}");
+  }
+
+  /** One work as {@code GET /work/{id}} shows it. */
+  static JsonObject work(WorkInfo w) {
+    JsonObject j = new JsonObject()
+        .put("id", w.id().toString())
+        .put("status", w.status().wireName())
+        .put("iterations", w.iterations())
+        .put("attempts", w.attempts());
+    if (w.enqueuedAt() > 0) {
+      j.put("enqueuedAt", Instant.ofEpochMilli(w.enqueuedAt()).toString());
+    }
+    if (w.result() != null) {
+      j.put("result", Hex.encode(w.result()));
+    }
+    if (w.finishedAt() != null) {
+      j.put(w.status() == WorkStatus.FAILED ? "failedAt" : "completedAt", Instant.ofEpochMilli(w.finishedAt()).toString());
+    }
+    if (w.workerId() != null) {
+      j.put("workerId", w.workerId());
+    }
+    if (w.pulled()) {
+      j.put("pulled", true);
+    }
+    return j;
   }
 
   static Buffer results(List<CompletedWork> works) {

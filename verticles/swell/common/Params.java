@@ -15,10 +15,19 @@ public final class Params {
 
   /** The same check on the values a request gave for the parameter. */
   public static int intParam(String name, List<String> values, int min, int max) {
-    String rule = "must be an integer from " + min + " to " + max;
     if (values.isEmpty()) {
-      throw ApiError.badRequest(name, "is missing; it " + rule);
+      throw ApiError.badRequest(name, "is missing; it " + rule(min, max));
     }
+    return (int) check(name, values, min, max);
+  }
+
+  /** An optional integer parameter: absent gives the default, present it is checked like {@link #intParam}. */
+  public static long optionalLong(RoutingContext ctx, String name, long def, long min, long max) {
+    List<String> values = ctx.queryParam(name);
+    return values.isEmpty() ? def : check(name, values, min, max);
+  }
+
+  private static long check(String name, List<String> values, long min, long max) {
     if (values.size() > 1) {
       throw ApiError.badRequest(name, "is given more than once");
     }
@@ -27,25 +36,16 @@ public final class Params {
     try {
       n = Long.parseLong(v);
     } catch (NumberFormatException e) {
-      throw ApiError.badRequest(name, rule + ", not \"" + truncate(v) + "\"");
+      throw ApiError.badRequest(name, rule(min, max) + ", not \"" + truncate(v) + "\"");
     }
     if (n < min || n > max) {
-      throw ApiError.badRequest(name, rule + ", not " + n);
+      throw ApiError.badRequest(name, rule(min, max) + ", not " + n);
     }
-    return (int) n;
+    return n;
   }
 
-  /** An optional integer parameter with a default, clamped to its range. */
-  public static long optionalLong(RoutingContext ctx, String name, long def, long min, long max) {
-    String v = ctx.request().getParam(name);
-    if (v == null) {
-      return def;
-    }
-    try {
-      return Math.max(min, Math.min(max, Long.parseLong(v.trim())));
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest(name, "must be an integer, not \"" + truncate(v) + "\"");
-    }
+  private static String rule(long min, long max) {
+    return "must be an integer from " + min + " to " + max;
   }
 
   private static String truncate(String v) {

@@ -76,9 +76,9 @@ final class BalancerClient {
         });
   }
 
-  /** Health of the balancer tier, for {@code /ready}. */
+  /** Whether a balancer answers and its store takes writes, for {@code /ready}. */
   Future<Boolean> ready() {
-    return send(HttpMethod.GET, "/health", Map.of(), null).map(r -> r.statusCode() == 200)
+    return send(HttpMethod.GET, "/ready", Map.of(), null).map(r -> r.statusCode() == 200)
         .otherwise(false);
   }
 

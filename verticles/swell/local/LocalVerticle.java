@@ -9,6 +9,7 @@ import swell.endpoint.EndpointGroup;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Swell on one machine in one JVM: the balancer first, then an endpoint on each configured port
@@ -18,11 +19,18 @@ public final class LocalVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(LocalVerticle.class);
 
   private final LocalConfig cfg;
+  private final IntConsumer exit;
   private BalancerVerticle balancer;
   private final List<EndpointGroup> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
+    this(cfg, code -> { });
+  }
+
+  /** @param exit how the process ends if the balancer's store breaks for good */
+  public LocalVerticle(LocalConfig cfg, IntConsumer exit) {
     this.cfg = cfg;
+    this.exit = exit;
   }
 
   public int balancerPort() {
@@ -39,7 +47,7 @@ public final class LocalVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    balancer = new BalancerVerticle(cfg.balancer());
+    balancer = new BalancerVerticle(cfg.balancer(), exit);
     return vertx.deployVerticle(balancer).compose(id -> {
       String url = "http://127.0.0.1:" + balancer.port();
       List<Future<String>> started = new ArrayList<>();

@@ -13,237 +13,249 @@ import java.util.UUID;
 
 /**
  * The live works in memory, with no bodies and no I/O: pending in FIFO order of enqueue time,
- * leases with deadlines, and completed results waiting to be pulled. Every store keeps one; it is
- * not thread-safe, so a store guards it. Times are passed in, so tests drive it with a fake clock.
+ * leases with deadlines, and each owner's completed results waiting to be pulled. The memory and
+ * SQLite stores decide everything here and persist what it decided; it is not thread-safe, so a
+ * store guards it. Times are passed in, so tests drive it with a fake clock.
+ *
+ * <p>A result is recorded in two steps, {@link #beginComplete} and then {@link #commitComplete} once
+ * it is durable (or {@link #abortComplete} if the write failed): until then it is neither pullable
+ * nor leasable, so a result can never be pulled before it is on disk.
  */
 public final class WorkQueue {
 
-  /** One live work; about 100 bytes, so a million pending works fit in a small heap. */
+  /** Where an entry is; {@link #status(Entry)} maps it to what clients see. */
+  enum State { PENDING, LEASED, COMPLETING, COMPLETED, HANDED_OUT, FAILED }
+
+  /** One live work; about 120 bytes, so a million pending works fit in a small heap. */
   static final class Entry {
     final UUID id;
+    final String owner;
     final int iterations;
+    final int bodyBytes;
     final long enqueuedAt;
+    /** The store's own handle for the row (SQLite's rowid), 0 when it has none. */
+    long rowid;
     int attempts;
-    WorkStatus status = WorkStatus.QUEUED;
+    State state = State.PENDING;
+    /** Whether the pending heap holds this entry (possibly stale, while it is not pending). */
+    boolean inHeap;
     String workerId;
-    long leaseUntil;
+    /** Lease deadline while leased, hand-out deadline while handed out. */
+    long deadline;
     byte[] result;
     long completedAt;
 
-    Entry(UUID id, int iterations, long enqueuedAt, int attempts) {
+    Entry(UUID id, String owner, int iterations, int bodyBytes, long enqueuedAt, int attempts) {
       this.id = id;
+      this.owner = owner;
       this.iterations = iterations;
+      this.bodyBytes = bodyBytes;
       this.enqueuedAt = enqueuedAt;
       this.attempts = attempts;
+    }
+
+    UUID id() {
+      return id;
+    }
+
+    long rowid() {
+      return rowid;
+    }
+
+    int attempts() {
+      return attempts;
     }
   }
 
   /** Oldest enqueue first; ties broken by id so the order is total. */
   private static final Comparator<Entry> FIFO =
       Comparator.<Entry>comparingLong(e -> e.enqueuedAt).thenComparing(e -> e.id);
+  /** Results in the order they were completed (ties: in the order recorded); pulls take from the newest end. */
+  private static final Comparator<Entry> COMPLETION_ORDER = Comparator.comparingLong(e -> e.completedAt);
 
-  private final int maxAttempts;
+  private final StoreLimits limits;
   private final Map<UUID, Entry> live = new HashMap<>();
-  /** May hold entries completed while queued (a late result); they are skipped when polled. */
+  /** May hold entries that left the pending state since; they are skipped when they come up. */
   private final PriorityQueue<Entry> pending = new PriorityQueue<>(FIFO);
   private long pendingCount;
+  private long pendingIterations;
   private final Map<UUID, Entry> leased = new HashMap<>();
-  /** Completion order; pulls take from the newest end. */
-  private final ArrayDeque<Entry> completed = new ArrayDeque<>();
+  private long completing;
+  /** Each owner's results, oldest completion first; handed-out ones are not in here while out. */
+  private final Map<String, ArrayDeque<Entry>> completed = new HashMap<>();
+  /** Completed and handed-out results of every owner: what {@code maxCompleted} bounds. */
+  private long completedCount;
+  private final Map<UUID, Entry> handedOut = new HashMap<>();
   private long failedCount;
 
-  public WorkQueue(int maxAttempts) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be at least 1");
-    }
-    this.maxAttempts = maxAttempts;
+  public WorkQueue(StoreLimits limits) {
+    this.limits = limits;
   }
 
   public boolean contains(UUID id) {
     return live.containsKey(id);
   }
 
-  /** Adds a pending work; false if the id is already live. */
-  public boolean addPending(UUID id, int iterations, long enqueuedAt, int attempts) {
+  /** The live entry of a work, for its store's bookkeeping (its rowid, its result being written). */
+  Entry entry(UUID id) {
+    return live.get(id);
+  }
+
+  /** Adds a pending work (new, or restored with its delivery count); false if the id is already live. */
+  public boolean addPending(UUID id, String owner, int iterations, int bodyBytes, long enqueuedAt, int attempts,
+                            long rowid) {
     if (live.containsKey(id)) {
       return false;
     }
-    Entry e = new Entry(id, iterations, enqueuedAt, attempts);
+    Entry e = new Entry(id, owner, iterations, bodyBytes, enqueuedAt, attempts);
+    e.rowid = rowid;
     live.put(id, e);
-    pending.add(e);
-    pendingCount++;
+    requeue(e);
     return true;
   }
 
   /** Adds a work restored with its result, waiting to be pulled. */
-  public void addCompleted(UUID id, int iterations, long enqueuedAt, int attempts, byte[] result, long completedAt) {
-    Entry e = new Entry(id, iterations, enqueuedAt, attempts);
-    e.status = WorkStatus.COMPLETED;
+  public void addCompleted(UUID id, String owner, int iterations, long enqueuedAt, int attempts, byte[] result,
+                           long completedAt, long rowid) {
+    Entry e = new Entry(id, owner, iterations, 0, enqueuedAt, attempts);
+    e.rowid = rowid;
     e.result = result;
     e.completedAt = completedAt;
     live.put(id, e);
-    completed.addLast(e);
+    addToCompleted(e);
   }
 
-  /** Sorts restored completed works by completion time, since a restart reads them in any order. */
-  public void sortCompleted() {
-    List<Entry> all = new ArrayList<>(completed);
-    all.sort(Comparator.comparingLong(e -> e.completedAt));
-    completed.clear();
-    completed.addAll(all);
-  }
+  // ---- leases ------------------------------------------------------------------------------
 
   /** A lease as decided here; the store adds the body. */
   public record Lease(UUID id, int iterations, int attempts, long leaseUntil) {
   }
 
-  public List<Lease> lease(String workerId, int max, long iterationBudget, long now, long leaseMs) {
-    List<Lease> out = new ArrayList<>(Math.max(0, Math.min(max, 64)));
-    long budgetUsed = 0;
-    while (out.size() < max) {
+  public List<Lease> lease(String workerId, LeaseLimits limits, long now, long leaseMs) {
+    List<Lease> out = new ArrayList<>(Math.max(0, Math.min(limits.maxWorks(), 64)));
+    long iterations = 0;
+    long bytes = 0;
+    while (true) {
       Entry e = peekPending();
-      if (e == null || (!out.isEmpty() && budgetUsed + e.iterations > iterationBudget)) {
+      if (e == null || !limits.fits(out.size(), iterations, bytes, e.iterations, e.bodyBytes)) {
         break;
       }
       pending.poll();
-      pendingCount--;
-      budgetUsed += e.iterations;
-      e.status = WorkStatus.RUNNING;
-      e.workerId = workerId;
+      e.inHeap = false;
+      leave(e);
+      iterations += e.iterations;
+      bytes += e.bodyBytes;
       e.attempts++;
-      e.leaseUntil = now + leaseMs;
-      leased.put(e.id, e);
-      out.add(new Lease(e.id, e.iterations, e.attempts, e.leaseUntil));
+      holdFor(e, workerId, now + leaseMs);
+      out.add(new Lease(e.id, e.iterations, e.attempts, e.deadline));
     }
     return out;
   }
 
-  /** Returns an unused lease to the front of the queue without counting it as a delivery. */
-  public void unlease(UUID id) {
-    Entry e = leased.remove(id);
-    if (e != null) {
-      e.attempts--;
-      requeue(e);
-    }
-  }
-
-  public int extend(String workerId, Collection<UUID> ids, long now, long leaseMs) {
-    int held = 0;
+  /** Leases that never reached the worker go back to the queue without counting a delivery. */
+  public void giveBack(String workerId, Collection<UUID> ids) {
     for (UUID id : ids) {
       Entry e = leased.get(id);
       if (e != null && workerId.equals(e.workerId)) {
-        e.leaseUntil = Math.max(e.leaseUntil, now + leaseMs);
+        leased.remove(id);
+        e.attempts--;
+        requeue(e);
+      }
+    }
+  }
+
+  /** See {@link WorkStore#extend}: extends what the worker holds, takes back what is pending. */
+  public int extend(String workerId, Collection<UUID> ids, long now, long leaseMs) {
+    int held = 0;
+    for (UUID id : ids) {
+      Entry e = live.get(id);
+      if (e == null) {
+        continue;
+      }
+      if (e.state == State.LEASED && workerId.equals(e.workerId)) {
+        e.deadline = Math.max(e.deadline, now + leaseMs);
+        held++;
+      } else if (e.state == State.PENDING) {
+        leave(e); // its heap entry goes stale and is skipped
+        holdFor(e, workerId, now + leaseMs);
         held++;
       }
     }
     return held;
   }
 
-  /** Records a result if the work is still waiting for one; the first result wins. */
-  public boolean complete(UUID id, byte[] result, long now) {
-    Entry e = live.get(id);
-    if (e == null || e.status == WorkStatus.COMPLETED) {
-      return false;
-    }
-    if (e.status == WorkStatus.RUNNING) {
-      leased.remove(id);
-    } else {
-      pendingCount--; // the stale heap entry is skipped when it comes up
-    }
-    e.status = WorkStatus.COMPLETED;
-    e.workerId = null;
-    e.result = result;
-    e.completedAt = now;
-    completed.addLast(e);
-    return true;
+  private void holdFor(Entry e, String workerId, long until) {
+    e.state = State.LEASED;
+    e.workerId = workerId;
+    e.deadline = until;
+    leased.put(e.id, e);
   }
 
-  /**
-   * Takes up to {@code top} results, newest first; they leave this queue. Returned whole (attempts,
-   * enqueue time) so a store can keep them readable by id after the pull and can put them back.
-   */
-  public List<WorkInfo> pull(int top) {
-    List<WorkInfo> out = new ArrayList<>(Math.max(0, Math.min(top, completed.size())));
-    while (out.size() < top && !completed.isEmpty()) {
-      Entry e = completed.pollLast();
-      live.remove(e.id);
-      out.add(new WorkInfo(e.id, WorkStatus.COMPLETED, e.iterations, e.attempts, e.enqueuedAt, e.completedAt,
-          e.result, null, true));
-    }
-    return out;
-  }
-
-  /**
-   * Puts pulled results back when the pull could not be made durable, behind any result completed
-   * since, so that pulls stay newest first.
-   */
-  public void unpull(List<WorkInfo> works) {
-    ArrayDeque<Entry> newer = new ArrayDeque<>();
-    long oldestReturned = works.isEmpty() ? Long.MAX_VALUE : works.get(works.size() - 1).finishedAt();
-    while (!completed.isEmpty() && completed.peekLast().completedAt > oldestReturned) {
-      newer.push(completed.pollLast());
-    }
-    for (int i = works.size() - 1; i >= 0; i--) {
-      WorkInfo w = works.get(i);
-      Entry e = new Entry(w.id(), w.iterations(), w.enqueuedAt(), w.attempts());
-      e.status = WorkStatus.COMPLETED;
-      e.result = w.result();
-      e.completedAt = w.finishedAt();
-      live.put(e.id, e);
-      completed.addLast(e);
-    }
-    while (!newer.isEmpty()) {
-      completed.addLast(newer.pop());
-    }
-  }
-
-  public List<UUID> release(String workerId) {
-    List<UUID> out = new ArrayList<>();
+  /** Every lease of a leaving worker goes back; returned so the store can persist their delivery counts. */
+  public List<Entry> releaseWorker(String workerId) {
+    List<Entry> out = new ArrayList<>();
     for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
       if (workerId.equals(e.workerId)) {
         it.remove();
         requeue(e);
-        out.add(e.id);
+        out.add(e);
       }
     }
     return out;
   }
 
-  /**
-   * What a lease sweep did. Failed works have left this queue, so they are returned whole for the
-   * store to persist and keep readable by id.
-   */
-  public record Expiry(List<UUID> requeued, List<WorkInfo> failed) {
+  /** One lease that ran out, with the worker that held it (the entry no longer says). */
+  public record Expired(Entry entry, String holder) {
+    ExpiryOutcome.ExpiredLease outcome() {
+      return new ExpiryOutcome.ExpiredLease(entry.id, holder, entry.attempts);
+    }
+  }
+
+  /** What a sweep decided; failed entries have left the queue and are returned whole for the store. */
+  public record Expiry(List<Expired> requeued, List<Expired> failed, List<UUID> handOutsReturned) {
     public ExpiryOutcome outcome() {
-      if (requeued.isEmpty() && failed.isEmpty()) {
+      if (requeued.isEmpty() && failed.isEmpty() && handOutsReturned.isEmpty()) {
         return ExpiryOutcome.NONE;
       }
-      return new ExpiryOutcome(requeued, failed.stream().map(WorkInfo::id).toList());
+      return new ExpiryOutcome(requeued.stream().map(Expired::outcome).toList(),
+          failed.stream().map(Expired::outcome).toList(), handOutsReturned);
     }
   }
 
   public Expiry expire(long now) {
-    List<UUID> requeued = List.of();
-    List<WorkInfo> failed = List.of();
+    List<Expired> requeued = List.of();
+    List<Expired> failed = List.of();
     for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
-      if (e.leaseUntil > now) {
+      if (e.deadline > now) {
         continue;
       }
       it.remove();
-      if (e.attempts >= maxAttempts) {
+      Expired x = new Expired(e, e.workerId);
+      if (limits.attemptsExhausted(e.attempts)) {
         live.remove(e.id);
-        e.status = WorkStatus.FAILED;
+        e.state = State.FAILED;
+        e.workerId = null;
+        e.completedAt = now;
         failedCount++;
-        failed = add(failed, new WorkInfo(e.id, WorkStatus.FAILED, e.iterations, e.attempts, e.enqueuedAt, now,
-            null, null, false));
+        failed = add(failed, x);
       } else {
         requeue(e);
-        requeued = add(requeued, e.id);
+        requeued = add(requeued, x);
       }
     }
-    return new Expiry(requeued, failed);
+    List<UUID> returned = List.of();
+    for (Iterator<Entry> it = handedOut.values().iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (e.deadline <= now) {
+        it.remove();
+        e.state = State.COMPLETED;
+        insertByCompletion(deque(e.owner), e);
+        returned = add(returned, e.id);
+      }
+    }
+    return new Expiry(requeued, failed, returned);
   }
 
   /** Most sweeps find nothing, so the lists are only allocated when something expires. */
@@ -253,40 +265,178 @@ public final class WorkQueue {
     return l;
   }
 
-  private void requeue(Entry e) {
-    e.status = WorkStatus.QUEUED;
-    e.workerId = null;
-    pending.add(e);
-    pendingCount++;
+  // ---- results -----------------------------------------------------------------------------
+
+  /** What {@link #beginComplete} decided for one result. */
+  public enum Verdict { ACCEPTED, DUPLICATE, NOT_HOLDER }
+
+  /**
+   * Takes a result from the worker holding the lease; it is held back (not pullable, not leasable)
+   * until {@link #commitComplete}. A work that is finished or gone counts as a duplicate.
+   */
+  public Verdict beginComplete(String workerId, UUID id, byte[] result, long now) {
+    Entry e = live.get(id);
+    if (e == null || e.state == State.COMPLETING || e.state == State.COMPLETED || e.state == State.HANDED_OUT) {
+      return Verdict.DUPLICATE;
+    }
+    if (e.state != State.LEASED || !workerId.equals(e.workerId)) {
+      return Verdict.NOT_HOLDER;
+    }
+    leased.remove(id);
+    e.state = State.COMPLETING;
+    e.result = result;
+    e.completedAt = now;
+    completing++;
+    return Verdict.ACCEPTED;
   }
 
-  private Entry peekPending() {
-    Entry e = pending.peek();
-    while (e != null && e.status != WorkStatus.QUEUED) {
-      pending.poll();
-      e = pending.peek();
+  /** The result is durable: it joins its owner's completed results. */
+  public void commitComplete(UUID id) {
+    Entry e = live.get(id);
+    if (e != null && e.state == State.COMPLETING) {
+      completing--;
+      e.workerId = null;
+      addToCompleted(e);
     }
-    return e;
   }
+
+  /** The result could not be stored: the work is leased to its worker again, which will retry. */
+  public void abortComplete(UUID id) {
+    Entry e = live.get(id);
+    if (e != null && e.state == State.COMPLETING) {
+      completing--;
+      e.result = null;
+      e.completedAt = 0;
+      holdFor(e, e.workerId, e.deadline);
+    }
+  }
+
+  private void addToCompleted(Entry e) {
+    e.state = State.COMPLETED;
+    insertByCompletion(deque(e.owner), e);
+    completedCount++;
+  }
+
+  private ArrayDeque<Entry> deque(String owner) {
+    return completed.computeIfAbsent(owner, o -> new ArrayDeque<>());
+  }
+
+  /** Usually at the end; a result coming back from a hand-out may belong further in. */
+  private static void insertByCompletion(ArrayDeque<Entry> deque, Entry e) {
+    if (deque.isEmpty() || COMPLETION_ORDER.compare(deque.peekLast(), e) <= 0) {
+      deque.addLast(e);
+      return;
+    }
+    ArrayDeque<Entry> newer = new ArrayDeque<>();
+    while (!deque.isEmpty() && COMPLETION_ORDER.compare(deque.peekLast(), e) > 0) {
+      newer.push(deque.pollLast());
+    }
+    deque.addLast(e);
+    while (!newer.isEmpty()) {
+      deque.addLast(newer.pop());
+    }
+  }
+
+  /**
+   * Takes up to {@code top} of the owner's results, newest first. With {@code handOutUntil > 0}
+   * they stay live, hidden until then; otherwise they leave the queue and the store must make that
+   * durable or {@link #restore} them.
+   */
+  public List<Entry> pull(String owner, int top, long handOutUntil) {
+    ArrayDeque<Entry> deque = completed.get(owner);
+    if (deque == null || deque.isEmpty()) {
+      return List.of();
+    }
+    List<Entry> out = new ArrayList<>(Math.min(top, deque.size()));
+    while (out.size() < top && !deque.isEmpty()) {
+      Entry e = deque.pollLast();
+      if (handOutUntil > 0) {
+        e.state = State.HANDED_OUT;
+        e.deadline = handOutUntil;
+        handedOut.put(e.id, e);
+      } else {
+        removeCompleted(e);
+      }
+      out.add(e);
+    }
+    return out;
+  }
+
+  /** Removes the owner's unpulled results with these ids (handed out or not); the store persists it. */
+  public List<Entry> ack(String owner, Collection<UUID> ids) {
+    List<Entry> out = new ArrayList<>();
+    for (UUID id : ids) {
+      Entry e = live.get(id);
+      if (e == null || !owner.equals(e.owner)) {
+        continue;
+      }
+      if (e.state == State.HANDED_OUT) {
+        handedOut.remove(id);
+      } else if (e.state == State.COMPLETED) {
+        completed.get(owner).remove(e);
+      } else {
+        continue;
+      }
+      removeCompleted(e);
+      out.add(e);
+    }
+    return out;
+  }
+
+  private void removeCompleted(Entry e) {
+    live.remove(e.id);
+    completedCount--;
+    e.state = State.COMPLETED;
+  }
+
+  /** Puts results back whose removal (pull or ack) could not be made durable. */
+  public void restore(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (live.putIfAbsent(e.id, e) == null) {
+        addToCompleted(e);
+      }
+    }
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
 
   /** A live work, or null once it was pulled, failed or never existed. */
   public WorkInfo find(UUID id) {
     Entry e = live.get(id);
-    if (e == null) {
-      return null;
-    }
-    Long finished = e.status == WorkStatus.COMPLETED ? e.completedAt : null;
-    return new WorkInfo(e.id, e.status, e.iterations, e.attempts, e.enqueuedAt, finished, e.result, e.workerId, false);
+    return e == null ? null : info(e, false);
+  }
+
+  /** An entry as {@code GET /work/{id}} shows it; {@code pulled} for one that just left the queue. */
+  static WorkInfo info(Entry e, boolean pulled) {
+    WorkStatus status = status(e);
+    Long finished = status == WorkStatus.COMPLETED || status == WorkStatus.FAILED ? e.completedAt : null;
+    String worker = status == WorkStatus.RUNNING ? e.workerId : null;
+    return new WorkInfo(e.id, e.owner, status, e.iterations, e.attempts, e.enqueuedAt, finished,
+        status == WorkStatus.COMPLETED ? e.result : null, worker, pulled);
+  }
+
+  private static WorkStatus status(Entry e) {
+    return switch (e.state) {
+      case PENDING -> WorkStatus.QUEUED;
+      case LEASED, COMPLETING -> WorkStatus.RUNNING;
+      case COMPLETED, HANDED_OUT -> WorkStatus.COMPLETED;
+      case FAILED -> WorkStatus.FAILED;
+    };
   }
 
   public long pendingCount() {
     return pendingCount;
   }
 
+  public long completedCount() {
+    return completedCount;
+  }
+
   public QueueStats stats(long now) {
     Entry oldest = peekPending();
     long age = oldest == null ? 0 : Math.max(0, now - oldest.enqueuedAt);
-    return new QueueStats(pendingCount, age, leased.size(), completed.size(), failedCount);
+    return new QueueStats(pendingCount, pendingIterations, age, leased.size() + completing, completedCount,
+        handedOut.size(), failedCount);
   }
 
   /** Failures restored from disk count in the stats like new ones. */
@@ -296,5 +446,34 @@ public final class WorkQueue {
 
   public void forgetFailed(long n) {
     failedCount = Math.max(0, failedCount - n);
+  }
+
+  // ---- the pending heap --------------------------------------------------------------------
+
+  private void requeue(Entry e) {
+    e.state = State.PENDING;
+    e.workerId = null;
+    pendingCount++;
+    pendingIterations += e.iterations;
+    if (!e.inHeap) {
+      e.inHeap = true;
+      pending.add(e);
+    }
+  }
+
+  /** The entry stops being pending (its heap entry, if any, goes stale). */
+  private void leave(Entry e) {
+    pendingCount--;
+    pendingIterations -= e.iterations;
+  }
+
+  private Entry peekPending() {
+    Entry e = pending.peek();
+    while (e != null && e.state != State.PENDING) {
+      pending.poll();
+      e.inHeap = false;
+      e = pending.peek();
+    }
+    return e;
   }
 }

@@ -7,10 +7,15 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The balancer's queues and their persistence behind one interface, so that a store shared by
- * several balancers (PostgreSQL with {@code SKIP LOCKED}) can decide leases itself. Every method is
- * safe to call from an event loop: blocking I/O runs on the store's own threads and the returned
- * futures complete there. Times are Unix milliseconds passed in by the caller.
+ * The balancer's queues and their persistence behind one interface, whether the store decides in
+ * memory (sqlite, memory) or in a database shared by several balancers (postgres). Every method
+ * returns at once and is safe to call from an event loop; the futures complete on the store's own
+ * threads, so callers on a Vert.x context hop back themselves. Times are Unix milliseconds passed in
+ * by the caller. The rules every store keeps are in {@link Admission}, {@link LeaseLimits} and
+ * {@link StoreLimits}, and {@code WorkStoreContract} checks them against every implementation.
+ *
+ * <p>A failed future carries a {@link StoreUnavailableException} when nothing of the operation
+ * took effect and it may be retried.
  */
 public interface WorkStore extends AutoCloseable {
 
@@ -18,41 +23,66 @@ public interface WorkStore extends AutoCloseable {
   CompletableFuture<Void> open(long now);
 
   /**
-   * Stores works; the future completes only once they are durable (for {@code sqlite}, committed).
-   * A repeated id or idempotency key returns the first work's id and stores nothing. Fails with
-   * {@link QueueFullException}, storing nothing, when the batch would pass {@code maxPending}.
+   * Stores works, each decided on its own by {@link Admission} in order; the future completes once
+   * what was stored is durable, with one outcome per work in the same order.
    */
   CompletableFuture<List<EnqueueOutcome>> enqueue(List<NewWork> works);
 
+  /** Leases the oldest pending works to a worker, within {@code limits}. */
+  CompletableFuture<List<LeasedWork>> lease(String workerId, LeaseLimits limits, long now, long leaseMs);
+
   /**
-   * Leases up to {@code max} of the oldest pending works to a worker, stopping before their summed
-   * iterations pass {@code iterationBudget} (at least one is leased when any is pending), so one
-   * worker is not handed a long tail of heavy works.
+   * Works leased but never delivered (the long-poll's connection closed first) go back to the front
+   * of the queue without counting a delivery. Only those of {@code ids} the worker still holds.
    */
-  CompletableFuture<List<LeasedWork>> lease(String workerId, int max, long iterationBudget, long now, long leaseMs);
+  CompletableFuture<Void> returnUndelivered(String workerId, Collection<UUID> ids);
 
-  /** Extends the leases a worker still holds on these ids; returns how many it holds. */
-  int extend(String workerId, Collection<UUID> ids, long now, long leaseMs);
+  /**
+   * A worker's heartbeat: extends the leases it holds on these ids, and takes back those of them
+   * that are pending again without being leased to anyone (its balancer restarted, or its lease ran
+   * out a moment ago), so that a work is not run twice when its worker is still at it. Returns how
+   * many of the ids the worker holds now.
+   */
+  CompletableFuture<Integer> extend(String workerId, Collection<UUID> ids, long now, long leaseMs);
 
-  /** Records results; the first result for an id wins, later ones are ignored. Completes once durable. */
-  CompletableFuture<Integer> complete(List<Completion> results, long now);
+  /** Records results; only from the worker holding the lease, and the first result wins. Completes once durable. */
+  CompletableFuture<CompletionOutcome> complete(String workerId, List<Completion> results, long now);
 
-  /** Removes and returns up to {@code top} completed works, newest completion first; durable on completion. */
-  CompletableFuture<List<CompletedWork>> pull(int top, long now);
+  /**
+   * Up to {@code top} of the owner's results, newest completion first. With {@code ackMs == 0} they
+   * leave the store's completed queue, durably, before the future completes (at most once). With
+   * {@code ackMs > 0} they are hidden until {@code now + ackMs} and come back unless acknowledged.
+   */
+  CompletableFuture<List<CompletedWork>> pull(String owner, int top, long ackMs, long now);
 
-  /** A worker left: every work it holds goes back to the queue now. */
-  List<UUID> release(String workerId, long now);
+  /** Removes the owner's unpulled results with these ids, durably; returns how many were removed. */
+  CompletableFuture<Integer> ack(String owner, Collection<UUID> ids, long now);
 
-  /** Leases past their time go back to the queue, or fail after {@code maxAttempts} deliveries. */
-  ExpiryOutcome expireLeases(long now);
+  /** A worker left: every work it holds goes back to the queue now (its deliveries stay counted). */
+  CompletableFuture<List<UUID>> releaseWorker(String workerId, long now);
 
-  /** One work by id while it is live or its result is retained. */
-  CompletableFuture<Optional<WorkInfo>> find(UUID id, long now);
+  /**
+   * Leases past their time go back to the queue, or fail once {@link StoreLimits#attemptsExhausted};
+   * results handed out with {@code ackMs} and not acknowledged in time come back.
+   */
+  CompletableFuture<ExpiryOutcome> expire(long now);
 
-  /** Drops results and failures retained longer than {@code resultRetentionMs}. */
+  /** One of the owner's works by id while it is live or its result is retained; another owner's is not found. */
+  CompletableFuture<Optional<WorkInfo>> find(String owner, UUID id, long now);
+
+  /** Drops results and failures retained longer than {@code resultRetentionMs}; returns how many. */
   CompletableFuture<Integer> purgeExpired(long now);
 
-  QueueStats stats(long now);
+  CompletableFuture<QueueStats> stats(long now);
+
+  /** Completes if the store can take writes now, else fails with a {@link StoreUnavailableException}: {@code /ready}. */
+  CompletableFuture<Void> ping();
+
+  /**
+   * Completes, with the cause, if the store breaks for good (its writer died): every later operation
+   * fails and the process should be restarted by its supervisor.
+   */
+  CompletableFuture<Throwable> broken();
 
   /** Whether what {@link #enqueue} acknowledged survives the process. */
   boolean durable();

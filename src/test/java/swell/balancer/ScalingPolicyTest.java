@@ -17,10 +17,10 @@ class ScalingPolicyTest {
   private final ScalingPolicy policy = new ScalingPolicy(CFG, true);
 
   private static QueueStats backlog(long oldestAgeMs) {
-    return new QueueStats(10, oldestAgeMs, 0, 0, 0);
+    return new QueueStats(10, 10, oldestAgeMs, 0, 0, 0, 0);
   }
 
-  private static final QueueStats EMPTY = new QueueStats(0, 0, 0, 0, 0);
+  private static final QueueStats EMPTY = QueueStats.EMPTY;
 
   private List<ScalingPolicy.Action> decide(QueueStats q, long now) {
     return policy.decide(q, workers.managed(), now);

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -132,11 +133,49 @@ class BadInputTest {
   @Test
   void malformedWorkerReportsAreRefused() {
     SwellHttp balancer = swell.balancerClient();
+    Map<String, String> worker = Map.of("Swell-Worker", "w-1");
     assertError(balancer.send("POST", "/send_completed_work",
-        ("{\"results\":[{\"id\":\"" + seededId + "\",\"result\":\"zz\"}]}").getBytes()), 400, "bad_results");
-    assertError(balancer.send("POST", "/send_completed_work", "not json".getBytes()), 400, "bad_body");
+        ("{\"results\":[{\"id\":\"" + seededId + "\",\"result\":\"zz\"}]}").getBytes(), worker), 400, "bad_results");
+    assertError(balancer.send("POST", "/send_completed_work", "not json".getBytes(), worker), 400, "bad_body");
+    // A list where a list belongs: a string or an object is the worker's mistake, not the balancer's (500).
+    assertError(balancer.send("POST", "/send_completed_work", "{\"results\":\"none\"}".getBytes(), worker), 400,
+        "bad_results");
+    assertError(balancer.send("POST", "/send_completed_work", "{\"results\":{\"a\":1}}".getBytes(), worker), 400,
+        "bad_results");
+    assertError(balancer.send("POST", "/send_completed_work", "{\"results\":[]}".getBytes()), 400,
+        "bad_swell_worker");
     assertError(balancer.send("POST", "/workers/heartbeat", "{}".getBytes()), 400, "bad_worker_id");
+    assertError(balancer.send("POST", "/workers/heartbeat", "{\"workerId\":\"w-1\",\"running\":\"x\"}".getBytes()),
+        400, "bad_running");
     assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void getWorkParametersOutOfRangeAre400NotClamped() {
+    SwellHttp balancer = swell.balancerClient();
+    Map<String, String> worker = Map.of("Swell-Worker", "w-1");
+    assertError(balancer.send("POST", "/get_work?max=0", null, worker), 400, "bad_max");
+    assertError(balancer.send("POST", "/get_work?max=100000", null, worker), 400, "bad_max");
+    assertError(balancer.send("POST", "/get_work?max=2&max=3", null, worker), 400, "bad_max");
+    assertError(balancer.send("POST", "/get_work?waitMs=-1", null, worker), 400, "bad_wait_ms");
+    assertError(balancer.send("POST", "/get_work?waitMs=999999999", null, worker), 400, "bad_wait_ms");
+    assertError(balancer.send("POST", "/get_work?max=1", null), 400, "bad_swell_worker");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void aWorkerCanOnlySayThatItLeavesItself() {
+    SwellHttp balancer = swell.balancerClient();
+    HttpResponse<String> r = balancer.send("POST", "/get_work?max=1", null, Map.of("Swell-Worker", "victim"));
+    assertThat(r.statusCode()).isEqualTo(200); // the seeded work, leased to "victim"
+    assertError(balancer.send("POST", "/workers/leaving", "{\"workerId\":\"victim\"}".getBytes(),
+        Map.of("Swell-Worker", "mallory")), 400, "bad_worker_id");
+    assertError(balancer.send("POST", "/workers/leaving", "{\"workerId\":\"victim\"}".getBytes()), 400,
+        "bad_worker_id");
+    assertThat(swell.status().getLong("leased")).isEqualTo(1);
+    assertThat(balancer.send("POST", "/workers/leaving", "{\"workerId\":\"victim\"}".getBytes(),
+        Map.of("Swell-Worker", "victim")).statusCode()).isEqualTo(200);
+    assertThat(swell.status().getLong("pending")).isEqualTo(1);
   }
 
   @Test

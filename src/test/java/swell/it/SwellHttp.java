@@ -26,12 +26,18 @@ public final class SwellHttp {
   }
 
   public HttpResponse<String> send(String method, String path, byte[] body) {
+    return send(method, path, body, java.util.Map.of());
+  }
+
+  /** A request with extra headers, such as {@code Swell-Worker} for the balancer's worker routes. */
+  public HttpResponse<String> send(String method, String path, byte[] body, java.util.Map<String, String> headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
         .timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
+    headers.forEach(b::header);
     try {
       return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {

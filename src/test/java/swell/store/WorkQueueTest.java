@@ -11,289 +11,263 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkQueueTest {
   private static final long T0 = 1_000_000;
   private static final long LEASE_MS = 30_000;
-  private static final long NO_BUDGET = Long.MAX_VALUE;
+  private static final String ANON = "";
 
-  private final WorkQueue queue = new WorkQueue(3);
+  private final WorkQueue queue = new WorkQueue(new StoreLimits(1_000, 1_000, 3, 60_000));
 
   private static List<UUID> ids(List<WorkQueue.Lease> leases) {
     return leases.stream().map(WorkQueue.Lease::id).toList();
   }
 
+  private UUID add(int iterations, long enqueuedAt) {
+    UUID id = UUID.randomUUID();
+    queue.addPending(id, ANON, iterations, 10, enqueuedAt, 0, 0);
+    return id;
+  }
+
+  private List<WorkQueue.Lease> lease(String worker, int max, long now) {
+    return queue.lease(worker, LeaseLimits.count(max), now, LEASE_MS);
+  }
+
+  /** Leases one work to {@code worker} and records its result there. */
+  private void complete(String worker, UUID id, long now) {
+    assertThat(ids(lease(worker, 1, now))).containsExactly(id);
+    assertThat(queue.beginComplete(worker, id, new byte[] {1}, now)).isEqualTo(WorkQueue.Verdict.ACCEPTED);
+    queue.commitComplete(id);
+  }
+
   @Test
   void leaseHandsOutOldestEnqueuedFirst() {
-    UUID late = UUID.randomUUID();
-    UUID early = UUID.randomUUID();
-    UUID middle = UUID.randomUUID();
-    queue.addPending(late, 1, T0 + 20, 0);
-    queue.addPending(early, 1, T0, 0);
-    queue.addPending(middle, 1, T0 + 10, 0);
+    UUID late = add(1, T0 + 20);
+    UUID early = add(1, T0);
+    UUID middle = add(1, T0 + 10);
 
-    assertThat(ids(queue.lease("w1", 2, NO_BUDGET, T0 + 30, LEASE_MS))).containsExactly(early, middle);
-    assertThat(ids(queue.lease("w1", 2, NO_BUDGET, T0 + 30, LEASE_MS))).containsExactly(late);
-    assertThat(queue.lease("w1", 2, NO_BUDGET, T0 + 30, LEASE_MS)).isEmpty();
+    assertThat(ids(lease("w1", 2, T0 + 30))).containsExactly(early, middle);
+    assertThat(ids(lease("w1", 2, T0 + 30))).containsExactly(late);
+    assertThat(lease("w1", 2, T0 + 30)).isEmpty();
   }
 
   @Test
   void addingALiveIdAgainIsRefused() {
-    UUID id = UUID.randomUUID();
-    assertThat(queue.addPending(id, 1, T0, 0)).isTrue();
-    assertThat(queue.addPending(id, 1, T0, 0)).isFalse();
+    UUID id = add(1, T0);
+    assertThat(queue.addPending(id, ANON, 1, 10, T0, 0, 0)).isFalse();
     assertThat(queue.pendingCount()).isEqualTo(1);
   }
 
   @Test
   void requeuedWorkComesBackInItsFifoPosition() {
-    UUID first = UUID.randomUUID();
-    UUID second = UUID.randomUUID();
-    UUID third = UUID.randomUUID();
-    queue.addPending(first, 1, T0, 0);
-    queue.addPending(second, 1, T0 + 1, 0);
-    queue.addPending(third, 1, T0 + 2, 0);
-    queue.lease("w1", 1, NO_BUDGET, T0, LEASE_MS); // first
+    UUID first = add(1, T0);
+    UUID second = add(1, T0 + 1);
+    UUID third = add(1, T0 + 2);
+    lease("w1", 1, T0);
 
     queue.expire(T0 + LEASE_MS);
 
-    assertThat(ids(queue.lease("w2", 3, NO_BUDGET, T0 + LEASE_MS, LEASE_MS))).containsExactly(first, second, third);
+    assertThat(ids(lease("w2", 3, T0 + LEASE_MS))).containsExactly(first, second, third);
   }
 
   @Test
   void iterationBudgetCapsALeaseButAtLeastOneWorkIsLeased() {
-    UUID heavy = UUID.randomUUID();
-    UUID light1 = UUID.randomUUID();
-    UUID light2 = UUID.randomUUID();
-    UUID light3 = UUID.randomUUID();
-    queue.addPending(heavy, 1_000, T0, 0);
-    queue.addPending(light1, 40, T0 + 1, 0);
-    queue.addPending(light2, 40, T0 + 2, 0);
-    queue.addPending(light3, 40, T0 + 3, 0);
+    UUID heavy = add(1_000, T0);
+    UUID light1 = add(40, T0 + 1);
+    UUID light2 = add(40, T0 + 2);
+    UUID light3 = add(40, T0 + 3);
+    LeaseLimits budget = new LeaseLimits(10, 100, Long.MAX_VALUE);
 
     // The heavy work alone passes the budget: it is still leased, alone.
-    assertThat(ids(queue.lease("w1", 10, 100, T0, LEASE_MS))).containsExactly(heavy);
+    assertThat(ids(queue.lease("w1", budget, T0, LEASE_MS))).containsExactly(heavy);
     // 40 + 40 fit in 100, a third 40 does not.
-    assertThat(ids(queue.lease("w1", 10, 100, T0, LEASE_MS))).containsExactly(light1, light2);
-    assertThat(ids(queue.lease("w1", 10, 100, T0, LEASE_MS))).containsExactly(light3);
+    assertThat(ids(queue.lease("w1", budget, T0, LEASE_MS))).containsExactly(light1, light2);
+    assertThat(ids(queue.lease("w1", budget, T0, LEASE_MS))).containsExactly(light3);
+  }
+
+  @Test
+  void byteBudgetCapsALeaseByBodySize() {
+    UUID[] ids = new UUID[5];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = UUID.randomUUID();
+      queue.addPending(ids[i], ANON, 1, 1 << 20, T0 + i, 0, 0); // 1 MiB bodies
+    }
+    LeaseLimits budget = new LeaseLimits(256, Long.MAX_VALUE, 2L << 20);
+
+    assertThat(ids(queue.lease("w", budget, T0, LEASE_MS))).containsExactly(ids[0], ids[1]);
+    assertThat(ids(queue.lease("w", budget, T0, LEASE_MS))).containsExactly(ids[2], ids[3]);
+    assertThat(ids(queue.lease("w", budget, T0, LEASE_MS))).containsExactly(ids[4]);
   }
 
   @Test
   void leaseOfNothingOrZeroWorksLeasesNothing() {
-    assertThat(queue.lease("w1", 5, NO_BUDGET, T0, LEASE_MS)).isEmpty();
-    queue.addPending(UUID.randomUUID(), 1, T0, 0);
-    assertThat(queue.lease("w1", 0, NO_BUDGET, T0, LEASE_MS)).isEmpty();
+    assertThat(lease("w1", 5, T0)).isEmpty();
+    add(1, T0);
+    assertThat(lease("w1", 0, T0)).isEmpty();
     assertThat(queue.pendingCount()).isEqualTo(1);
   }
 
   @Test
-  void extendOnlyWorksForTheHoldingWorker() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 1, T0, 0);
-    queue.lease("holder", 1, NO_BUDGET, T0, LEASE_MS);
+  void extendOnlyWorksForTheHoldingWorkerAndTakesBackWhatIsPending() {
+    UUID id = add(1, T0);
+    lease("w1", 1, T0);
 
-    assertThat(queue.extend("other", List.of(id), T0 + 20_000, LEASE_MS)).isZero();
-    assertThat(queue.extend("holder", List.of(id, UUID.randomUUID()), T0 + 20_000, LEASE_MS)).isEqualTo(1);
+    assertThat(queue.extend("w2", List.of(id), T0 + 10_000, LEASE_MS)).isZero();
+    assertThat(queue.extend("w1", List.of(id, UUID.randomUUID()), T0 + 10_000, LEASE_MS)).isEqualTo(1);
+    assertThat(queue.expire(T0 + LEASE_MS).requeued()).isEmpty();
+    assertThat(queue.expire(T0 + 10_000 + LEASE_MS).requeued()).hasSize(1);
 
-    // The original lease would have ended at T0 + 30000; the extension holds until T0 + 50000.
-    assertThat(queue.expire(T0 + 40_000).requeued()).isEmpty();
-    assertThat(queue.expire(T0 + 50_000).requeued()).containsExactly(id);
-  }
-
-  @Test
-  void expiredLeaseReturnsWorkToQueue() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 7, T0, 0);
-    queue.lease("w1", 1, NO_BUDGET, T0, LEASE_MS);
-    assertThat(queue.find(id).status()).isEqualTo(WorkStatus.RUNNING);
-    assertThat(queue.find(id).workerId()).isEqualTo("w1");
-
-    assertThat(queue.expire(T0 + LEASE_MS - 1).outcome()).isEqualTo(ExpiryOutcome.NONE);
-    WorkQueue.Expiry expiry = queue.expire(T0 + LEASE_MS);
-
-    assertThat(expiry.requeued()).containsExactly(id);
-    assertThat(expiry.failed()).isEmpty();
-    assertThat(queue.find(id).status()).isEqualTo(WorkStatus.QUEUED);
-    assertThat(queue.find(id).workerId()).isNull();
-    assertThat(queue.stats(T0 + LEASE_MS)).isEqualTo(new QueueStats(1, LEASE_MS, 0, 0, 0));
+    // Back in the queue and leased by nobody: the worker still at it takes it back, once.
+    assertThat(queue.extend("w1", List.of(id), T0 + 50_000, LEASE_MS)).isEqualTo(1);
+    assertThat(queue.pendingCount()).isZero();
+    assertThat(lease("w2", 5, T0 + 50_001)).isEmpty();
+    assertThat(queue.expire(T0 + 50_000 + LEASE_MS).requeued()).hasSize(1);
+    assertThat(ids(lease("w2", 5, T0 + 90_000))).containsExactly(id);
+    assertThat(queue.pendingCount()).isZero();
   }
 
   @Test
   void attemptsCountDeliveriesAndTheLastAllowedOneFails() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 9, T0, 0);
+    UUID id = add(7, T0);
     long now = T0;
     for (int attempt = 1; attempt <= 2; attempt++) {
-      List<WorkQueue.Lease> leased = queue.lease("w", 1, NO_BUDGET, now, LEASE_MS);
-      assertThat(leased).extracting(WorkQueue.Lease::attempts).containsExactly(attempt);
+      assertThat(lease("w", 1, now)).singleElement().extracting(WorkQueue.Lease::attempts).isEqualTo(attempt);
       now += LEASE_MS;
-      assertThat(queue.expire(now).requeued()).containsExactly(id);
+      assertThat(queue.expire(now).requeued()).extracting(x -> x.entry().id()).containsExactly(id);
     }
-    assertThat(queue.lease("w", 1, NO_BUDGET, now, LEASE_MS)).extracting(WorkQueue.Lease::attempts).containsExactly(3);
-    long failedAt = now + LEASE_MS;
+    lease("w", 1, now);
+    now += LEASE_MS;
 
-    WorkQueue.Expiry expiry = queue.expire(failedAt);
+    WorkQueue.Expiry expiry = queue.expire(now);
 
-    assertThat(expiry.requeued()).isEmpty();
-    assertThat(expiry.failed()).singleElement().satisfies(f -> {
-      assertThat(f.id()).isEqualTo(id);
-      assertThat(f.status()).isEqualTo(WorkStatus.FAILED);
-      assertThat(f.attempts()).isEqualTo(3);
-      assertThat(f.iterations()).isEqualTo(9);
-      assertThat(f.finishedAt()).isEqualTo(failedAt);
+    assertThat(expiry.failed()).singleElement().satisfies(x -> {
+      assertThat(x.entry().id()).isEqualTo(id);
+      assertThat(x.holder()).isEqualTo("w");
     });
-    assertThat(expiry.outcome().failed()).containsExactly(id);
+    assertThat(expiry.outcome().failed()).containsExactly(new ExpiryOutcome.ExpiredLease(id, "w", 3));
     assertThat(queue.find(id)).isNull();
-    assertThat(queue.contains(id)).isFalse();
-    assertThat(queue.lease("w", 1, NO_BUDGET, failedAt, LEASE_MS)).isEmpty();
-    assertThat(queue.stats(failedAt)).isEqualTo(new QueueStats(0, 0, 0, 0, 1));
-    assertThat(queue.complete(id, new byte[] {1}, failedAt)).isFalse(); // too late: failed stays failed
+    assertThat(queue.stats(now).failed()).isEqualTo(1);
   }
 
   @Test
-  void restoredAttemptsCountTowardsMaxAttempts() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 1, T0, 2);
-    assertThat(queue.lease("w", 1, NO_BUDGET, T0, LEASE_MS)).extracting(WorkQueue.Lease::attempts).containsExactly(3);
-    assertThat(queue.expire(T0 + LEASE_MS).outcome().failed()).containsExactly(id);
+  void givenBackWorkIsNotCountedAsADelivery() {
+    UUID id = add(1, T0);
+    lease("w", 1, T0);
+    queue.giveBack("other", List.of(id));
+    assertThat(queue.pendingCount()).isZero();
+
+    queue.giveBack("w", List.of(id));
+
+    assertThat(lease("w2", 1, T0 + 1)).singleElement().extracting(WorkQueue.Lease::attempts).isEqualTo(1);
   }
 
   @Test
   void releaseReturnsOnlyTheLeavingWorkersWorks() {
-    UUID mine = UUID.randomUUID();
-    UUID theirs = UUID.randomUUID();
-    queue.addPending(mine, 1, T0, 0);
-    queue.addPending(theirs, 1, T0 + 1, 0);
-    queue.lease("leaving", 1, NO_BUDGET, T0, LEASE_MS);
-    queue.lease("staying", 1, NO_BUDGET, T0, LEASE_MS);
+    UUID mine = add(1, T0);
+    UUID theirs = add(1, T0 + 1);
+    lease("leaving", 1, T0);
+    lease("staying", 1, T0);
 
-    assertThat(queue.release("leaving")).containsExactly(mine);
-
-    assertThat(queue.find(mine).status()).isEqualTo(WorkStatus.QUEUED);
-    assertThat(queue.find(theirs).status()).isEqualTo(WorkStatus.RUNNING);
-    assertThat(queue.lease("next", 5, NO_BUDGET, T0, LEASE_MS))
-        .singleElement().satisfies(l -> {
-          assertThat(l.id()).isEqualTo(mine);
-          assertThat(l.attempts()).isEqualTo(2);
-        });
+    assertThat(queue.releaseWorker("leaving")).extracting(WorkQueue.Entry::id).containsExactly(mine);
+    assertThat(ids(lease("other", 5, T0 + 1))).containsExactly(mine);
+    assertThat(queue.find(theirs).workerId()).isEqualTo("staying");
   }
 
   @Test
-  void unleaseReturnsWorkWithoutCountingADelivery() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 1, T0, 0);
-    queue.lease("w", 1, NO_BUDGET, T0, LEASE_MS);
+  void aResultCountsFromTheHolderOnlyAndOnlyOnce() {
+    UUID id = add(1, T0);
+    UUID queued = add(1, T0 + 1);
+    lease("holder", 1, T0);
 
-    queue.unlease(id);
-
-    assertThat(queue.find(id).attempts()).isZero();
-    assertThat(queue.lease("w", 1, NO_BUDGET, T0, LEASE_MS)).extracting(WorkQueue.Lease::attempts).containsExactly(1);
+    assertThat(queue.beginComplete("rogue", id, new byte[] {9}, T0)).isEqualTo(WorkQueue.Verdict.NOT_HOLDER);
+    assertThat(queue.beginComplete("holder", queued, new byte[] {9}, T0)).isEqualTo(WorkQueue.Verdict.NOT_HOLDER);
+    assertThat(queue.beginComplete("holder", id, new byte[] {1}, T0 + 1)).isEqualTo(WorkQueue.Verdict.ACCEPTED);
+    assertThat(queue.beginComplete("holder", id, new byte[] {2}, T0 + 2)).isEqualTo(WorkQueue.Verdict.DUPLICATE);
+    assertThat(queue.beginComplete("holder", UUID.randomUUID(), new byte[] {2}, T0 + 2))
+        .isEqualTo(WorkQueue.Verdict.DUPLICATE);
   }
 
   @Test
-  void firstResultWins() {
-    UUID id = UUID.randomUUID();
-    queue.addPending(id, 1, T0, 0);
-    queue.lease("w1", 1, NO_BUDGET, T0, LEASE_MS);
+  void aResultBeingWrittenIsNeitherPullableNorExpiredAndAFailedWriteGivesTheLeaseBack() {
+    UUID id = add(1, T0);
+    lease("w", 1, T0);
+    queue.beginComplete("w", id, new byte[] {1}, T0 + 1);
 
-    assertThat(queue.complete(id, new byte[] {1}, T0 + 5)).isTrue();
-    assertThat(queue.complete(id, new byte[] {2}, T0 + 6)).isFalse();
+    assertThat(queue.pull(ANON, 10, 0)).isEmpty();
+    assertThat(queue.expire(T0 + LEASE_MS).outcome().isEmpty()).isTrue();
+    assertThat(queue.find(id).status()).isEqualTo(WorkStatus.RUNNING);
 
-    assertThat(queue.find(id).status()).isEqualTo(WorkStatus.COMPLETED);
-    assertThat(queue.pull(10)).singleElement().satisfies(w -> {
-      assertThat(w.result()).containsExactly(1);
-      assertThat(w.finishedAt()).isEqualTo(T0 + 5);
-    });
-    assertThat(queue.complete(id, new byte[] {3}, T0 + 7)).isFalse(); // pulled: unknown now
+    queue.abortComplete(id);
+
+    assertThat(queue.find(id).workerId()).isEqualTo("w");
+    assertThat(queue.beginComplete("w", id, new byte[] {1}, T0 + 2)).isEqualTo(WorkQueue.Verdict.ACCEPTED);
+    queue.commitComplete(id);
+    assertThat(queue.pull(ANON, 10, 0)).extracting(WorkQueue.Entry::id).containsExactly(id);
   }
 
   @Test
-  void lateResultForARequeuedWorkCompletesItAndItIsNotLeasedAgain() {
-    UUID slow = UUID.randomUUID();
-    UUID next = UUID.randomUUID();
-    queue.addPending(slow, 1, T0, 0);
-    queue.addPending(next, 1, T0 + 1, 0);
-    queue.lease("w1", 1, NO_BUDGET, T0, LEASE_MS);
-    queue.expire(T0 + LEASE_MS);
-    assertThat(queue.stats(T0 + LEASE_MS).pending()).isEqualTo(2);
+  void pullGivesEachOwnerItsOwnResultsNewestFirst() {
+    UUID a1 = UUID.randomUUID();
+    UUID b1 = UUID.randomUUID();
+    UUID a2 = UUID.randomUUID();
+    queue.addPending(a1, "alice", 1, 10, T0, 0, 0);
+    queue.addPending(b1, "bob", 1, 10, T0 + 1, 0, 0);
+    queue.addPending(a2, "alice", 1, 10, T0 + 2, 0, 0);
+    complete("w", a1, T0 + 10);
+    complete("w", b1, T0 + 11);
+    complete("w", a2, T0 + 12);
 
-    assertThat(queue.complete(slow, new byte[] {42}, T0 + LEASE_MS + 1)).isTrue();
-
-    assertThat(queue.stats(T0 + LEASE_MS + 1)).isEqualTo(new QueueStats(1, LEASE_MS, 0, 1, 0));
-    assertThat(ids(queue.lease("w2", 5, NO_BUDGET, T0 + LEASE_MS + 1, LEASE_MS))).containsExactly(next);
-    assertThat(queue.pull(5)).extracting(WorkInfo::id).containsExactly(slow);
+    assertThat(queue.pull("alice", 10, 0)).extracting(WorkQueue.Entry::id).containsExactly(a2, a1);
+    assertThat(queue.pull("alice", 10, 0)).isEmpty();
+    assertThat(queue.pull("bob", 10, 0)).extracting(WorkQueue.Entry::id).containsExactly(b1);
+    assertThat(queue.completedCount()).isZero();
   }
 
   @Test
-  void pullReturnsNewestCompletionFirstAndEachResultOnce() {
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    UUID c = UUID.randomUUID();
-    for (UUID id : List.of(a, b, c)) {
-      queue.addPending(id, 5, T0, 0);
-    }
-    queue.lease("w", 3, NO_BUDGET, T0, LEASE_MS);
-    queue.complete(b, new byte[] {2}, T0 + 1);
-    queue.complete(a, new byte[] {1}, T0 + 2);
-    queue.complete(c, new byte[] {3}, T0 + 3);
+  void handedOutResultsComeBackBehindNewerOnesAndAckRemovesThem() {
+    UUID first = add(1, T0);
+    UUID second = add(1, T0 + 1);
+    UUID third = add(1, T0 + 2);
+    complete("w", first, T0 + 10);
+    complete("w", second, T0 + 11);
 
-    List<WorkInfo> first = queue.pull(2);
-    assertThat(first).extracting(WorkInfo::id).containsExactly(c, a);
-    assertThat(first).allSatisfy(w -> {
-      assertThat(w.pulled()).isTrue();
-      assertThat(w.attempts()).isEqualTo(1);
-      assertThat(w.iterations()).isEqualTo(5);
-    });
-    assertThat(queue.pull(2)).extracting(WorkInfo::id).containsExactly(b);
-    assertThat(queue.pull(2)).isEmpty();
-    assertThat(queue.find(a)).isNull();
+    assertThat(queue.pull(ANON, 10, T0 + 1_000)).extracting(WorkQueue.Entry::id).containsExactly(second, first);
+    complete("w", third, T0 + 12);
+    assertThat(queue.stats(T0 + 12).handedOut()).isEqualTo(2);
+    assertThat(queue.stats(T0 + 12).completedUnpulled()).isEqualTo(3);
+
+    assertThat(queue.ack("mallory", List.of(first))).isEmpty();
+    assertThat(queue.ack(ANON, List.of(second))).extracting(WorkQueue.Entry::id).containsExactly(second);
+    assertThat(queue.expire(T0 + 1_000).handOutsReturned()).containsExactly(first);
+
+    assertThat(queue.pull(ANON, 10, 0)).extracting(WorkQueue.Entry::id).containsExactly(third, first);
   }
 
   @Test
-  void unpullPutsResultsBackBehindNewerCompletions() {
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    UUID c = UUID.randomUUID();
-    for (UUID id : List.of(a, b, c)) {
-      queue.addPending(id, 1, T0 + 7, 0);
-    }
-    queue.lease("w", 3, NO_BUDGET, T0, LEASE_MS);
-    queue.complete(a, new byte[] {1}, T0 + 1);
-    queue.complete(b, new byte[] {2}, T0 + 2);
-    List<WorkInfo> pulled = queue.pull(2); // b, a
-    queue.complete(c, new byte[] {3}, T0 + 3); // completes while the pull is being written
+  void restoredResultsGoBackInCompletionOrder() {
+    UUID first = add(1, T0);
+    UUID second = add(1, T0 + 1);
+    UUID third = add(1, T0 + 2);
+    complete("w", first, T0 + 10);
+    complete("w", second, T0 + 11);
+    List<WorkQueue.Entry> pulled = queue.pull(ANON, 2, 0);
+    complete("w", third, T0 + 12);
 
-    queue.unpull(pulled);
+    queue.restore(pulled);
 
-    assertThat(queue.find(a).attempts()).isEqualTo(1);
-    assertThat(queue.find(a).enqueuedAt()).isEqualTo(T0 + 7);
-    assertThat(queue.pull(10)).extracting(WorkInfo::id).containsExactly(c, b, a);
-  }
-
-  @Test
-  void restoredCompletedWorksAreSortedByCompletionTime() {
-    UUID older = UUID.randomUUID();
-    UUID newer = UUID.randomUUID();
-    queue.addCompleted(newer, 1, T0, 1, new byte[] {2}, T0 + 20);
-    queue.addCompleted(older, 1, T0, 1, new byte[] {1}, T0 + 10);
-    queue.sortCompleted();
-
-    assertThat(queue.pull(10)).extracting(WorkInfo::id).containsExactly(newer, older);
+    assertThat(queue.pull(ANON, 10, 0)).extracting(WorkQueue.Entry::id).containsExactly(third, second, first);
   }
 
   @Test
   void statsCountEveryStateAndTheOldestPendingAge() {
-    assertThat(queue.stats(T0)).isEqualTo(new QueueStats(0, 0, 0, 0, 0));
-    UUID leased = UUID.randomUUID();
-    UUID done = UUID.randomUUID();
-    queue.addPending(leased, 1, T0, 0);
-    queue.addPending(done, 1, T0 + 100, 0);
-    queue.addPending(UUID.randomUUID(), 1, T0 + 200, 0);
-    queue.addPending(UUID.randomUUID(), 1, T0 + 300, 0);
-    queue.lease("w", 1, NO_BUDGET, T0 + 400, LEASE_MS);
-    queue.complete(done, new byte[] {1}, T0 + 500); // completed while still queued
-    queue.countFailed(2);
+    add(5, T0);
+    add(7, T0 + 100);
+    UUID leased = add(1, T0 - 50);
+    lease("w", 1, T0 + 200);
+    assertThat(queue.find(leased).status()).isEqualTo(WorkStatus.RUNNING);
 
-    // The oldest still pending is the one enqueued at T0 + 200.
-    assertThat(queue.stats(T0 + 1_000)).isEqualTo(new QueueStats(2, 800, 1, 1, 2));
+    QueueStats s = queue.stats(T0 + 500);
 
-    queue.forgetFailed(5);
-    assertThat(queue.stats(T0 + 1_000).failed()).isZero();
+    assertThat(s.pending()).isEqualTo(2);
+    assertThat(s.pendingIterations()).isEqualTo(12);
+    assertThat(s.oldestPendingAgeMs()).isEqualTo(500);
+    assertThat(s.leased()).isEqualTo(1);
+    assertThat(s.completedUnpulled()).isZero();
   }
 }
