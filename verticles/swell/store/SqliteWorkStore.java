@@ -52,7 +52,7 @@ public final class SqliteWorkStore implements WorkStore {
   private final boolean fsync;
   private final StoreLimits limits;
   private final Admission admission;
-  private final SqliteWriter.Faults faults;
+  private final WriteFaults faults;
 
   /** The live works; also the lock under which memory and the writer's queue change together. */
   private final WorkQueue queue;
@@ -83,11 +83,11 @@ public final class SqliteWorkStore implements WorkStore {
   private volatile Connection checkpointConnection;
 
   public SqliteWorkStore(Path file, boolean fsync, StoreLimits limits) {
-    this(file, fsync, limits, SqliteWriter.Faults.NONE);
+    this(file, fsync, limits, WriteFaults.NONE);
   }
 
-  /** @param faults a test's injected failures; {@link SqliteWriter.Faults#NONE} in production */
-  public SqliteWorkStore(Path file, boolean fsync, StoreLimits limits, SqliteWriter.Faults faults) {
+  /** @param faults a test's injected failures; {@link WriteFaults#NONE} in production */
+  public SqliteWorkStore(Path file, boolean fsync, StoreLimits limits, WriteFaults faults) {
     this.file = file.toAbsolutePath();
     this.fsync = fsync;
     this.limits = limits;
@@ -139,12 +139,18 @@ public final class SqliteWorkStore implements WorkStore {
         opened.completeExceptionally(new IllegalStateException("the store was closed while opening"));
         return;
       }
-      writer = new SqliteWriter(c, queue, faults, this::broke);
+      writer = new SqliteWriter(c, this::connectWriter, queue, faults, this::broke);
       writer.start();
       closed = false;
     }
     startCheckpointer();
     opened.complete(null);
+  }
+
+  private Connection connectWriter() throws SQLException {
+    Connection c = SqliteSchema.connect(file, true, fsync);
+    c.setAutoCommit(false);
+    return c;
   }
 
   private void broke(Throwable cause) {
@@ -588,12 +594,20 @@ public final class SqliteWorkStore implements WorkStore {
       log.warn("no checkpoint thread for {} ({}); SQLite will checkpoint on commit", file, e.toString());
       return;
     }
+    boolean[] failing = {false};
     checkpointer.scheduleWithFixedDelay(() -> {
       try (Statement s = c.createStatement()) {
         // PASSIVE copies what it can without waiting for readers or the writer, who go on meanwhile.
         s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        if (failing[0]) {
+          failing[0] = false;
+          log.info("checkpoints of {} work again", file);
+        }
       } catch (SQLException e) {
-        log.warn("checkpoint of {} failed: {}", file, e.toString());
+        if (!failing[0]) { // once per outage, not four times a second
+          failing[0] = true;
+          log.warn("checkpoint of {} failed: {}; the WAL grows until checkpoints work again", file, e.toString());
+        }
       }
     }, CHECKPOINT_EVERY_MS, CHECKPOINT_EVERY_MS, TimeUnit.MILLISECONDS);
     checkpointConnection = c;

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * ({@code committed}) is applied only after the commit, and undone ({@code failed}) if the batch
  * rolled back; both run under the store's lock, in the order the writes were submitted.
  *
- * <p>A failed batch (a full disk, an I/O error) fails its writes and the writer goes on. An
+ * <p>A failed batch (a full disk, an I/O error) fails its writes, and the writer goes on with a
+ * fresh connection: after an I/O error SQLite may have rolled the transaction back by itself, and a
+ * connection that believes otherwise would run the next batch outside any transaction. An
  * {@link Error} (out of memory, a broken native library) leaves nothing trustworthy: the writer fails
  * every waiting write, marks itself broken and stops, and the store reports it so that the process
  * is restarted.
@@ -35,15 +37,6 @@ final class SqliteWriter {
   @FunctionalInterface
   interface Step<T> {
     T run(SqliteWriter w) throws SQLException;
-  }
-
-  /** A test's way to make a commit fail for real inside the writer thread. */
-  @FunctionalInterface
-  public interface Faults {
-    Faults NONE = operations -> { };
-
-    /** Called on the writer thread before each commit; whatever it throws is what the commit throws. */
-    void beforeCommit(List<String> operations) throws SQLException;
   }
 
   /** One operation for the writer, see the class comment. */
@@ -63,9 +56,17 @@ final class SqliteWriter {
     }
   }
 
-  private final Connection c;
+  /** Opens the writer's connection, in a transaction ({@code autoCommit} off). */
+  @FunctionalInterface
+  interface Connector {
+    Connection open() throws SQLException;
+  }
+
+  private final Connector connector;
+  /** Null after a failed batch until the next batch opens a fresh one. */
+  private Connection c;
   private final Object lock;
-  private final Faults faults;
+  private final WriteFaults faults;
   private final Consumer<Throwable> onBroken;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
@@ -79,8 +80,10 @@ final class SqliteWriter {
    * @param lock the store's lock, held while {@code committed}/{@code failed} run and while submitting
    * @param onBroken told (on the writer thread) when an Error ended the writer
    */
-  SqliteWriter(Connection c, Object lock, Faults faults, Consumer<Throwable> onBroken) {
+  /** @param c the connection the store opened (and migrated with); {@code connector} opens its replacements */
+  SqliteWriter(Connection c, Connector connector, Object lock, WriteFaults faults, Consumer<Throwable> onBroken) {
     this.c = c;
+    this.connector = connector;
     this.lock = lock;
     this.faults = faults;
     this.onBroken = onBroken;
@@ -156,14 +159,25 @@ final class SqliteWriter {
       fail(batch, new StoreUnavailableException("the store writer failed: " + e, e, true));
       breakFor(e);
     } finally {
-      statements.values().forEach(SqliteWriter::closeQuietly);
-      closeQuietly(c);
+      dropConnection();
+    }
+  }
+
+  private void dropConnection() {
+    statements.values().forEach(SqliteWriter::closeQuietly);
+    statements.clear();
+    if (c != null) {
+      closeQuietly(c); // closing rolls back whatever transaction is still open
+      c = null;
     }
   }
 
   /** Runs a batch in one transaction. SQL errors fail the batch only; anything else is thrown on. */
   private void commit(List<Write<?>> batch) throws SQLException {
     try {
+      if (c == null) {
+        c = connector.open();
+      }
       for (Write<?> w : batch) {
         run(w);
       }
@@ -171,11 +185,7 @@ final class SqliteWriter {
       c.commit();
     } catch (SQLException | RuntimeException e) {
       log.error("a store write failed; rolled back {} operations ({} first)", batch.size(), batch.get(0).what, e);
-      try {
-        c.rollback();
-      } catch (SQLException re) {
-        log.error("rollback failed too", re);
-      }
+      dropConnection();
       fail(batch, new StoreUnavailableException("the store could not write (" + e.getMessage()
           + "); nothing of this request was stored", e, false));
       return;

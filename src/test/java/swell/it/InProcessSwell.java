@@ -9,6 +9,7 @@ import swell.balancer.BalancerVerticle;
 import swell.common.ConfigReader;
 import swell.endpoint.EndpointConfig;
 import swell.endpoint.EndpointVerticle;
+import swell.store.WorkStore;
 import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * A balancer, an endpoint and any number of workers deployed in the test's own Vert.x, on free
@@ -49,6 +52,17 @@ public final class InProcessSwell implements AutoCloseable {
 
   public InProcessSwell startBalancer(JsonObject conf) {
     balancer = new BalancerVerticle(BalancerConfig.from(reader(conf)));
+    deploy(balancer);
+    return this;
+  }
+
+  /**
+   * A balancer on a store the test builds (one with injected faults, say); {@code exit} records the
+   * status the balancer would end its process with.
+   */
+  public InProcessSwell startBalancer(JsonObject conf, Function<BalancerConfig, WorkStore> store, IntConsumer exit) {
+    BalancerConfig cfg = BalancerConfig.from(reader(conf));
+    balancer = new BalancerVerticle(cfg, () -> store.apply(cfg), System::currentTimeMillis, exit);
     deploy(balancer);
     return this;
   }
