@@ -189,6 +189,53 @@ class BadInputTest {
   }
 
   @Test
+  void enqueuesAre503WhileMaxCompletedResultsWaitToBePulled(Vertx vertx, @TempDir Path other) {
+    InProcessSwell full = new InProcessSwell(vertx)
+        .startBalancer(InProcessSwell.balancerConf(other).put("maxCompleted", 2))
+        .startEndpoint(new JsonObject());
+    try {
+      SwellHttp c = full.client();
+      SwellHttp balancer = full.balancerClient();
+      for (int i = 0; i < 2; i++) {
+        String id = c.enqueue(("w" + i).getBytes(), 1);
+        assertThat(balancer.send("POST", "/get_work?max=1", null, Map.of("Swell-Worker", "w")).statusCode())
+            .isEqualTo(200);
+        assertThat(balancer.send("POST", "/send_completed_work", ("{\"results\":[{\"id\":\"" + id
+            + "\",\"result\":\"" + "ab".repeat(64) + "\"}]}").getBytes(), Map.of("Swell-Worker", "w")).statusCode())
+            .isEqualTo(200);
+      }
+
+      HttpResponse<String> r = c.send("PUT", "/enqueue?iterations=1", "one too many".getBytes());
+
+      assertError(r, 503, "results_full");
+      assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(full.status().getLong("pending")).isZero();
+      assertThat(c.pull(1)).hasSize(1);
+      assertThat(c.send("PUT", "/enqueue?iterations=1", "room again".getBytes()).statusCode()).isEqualTo(200);
+    } finally {
+      full.close();
+    }
+  }
+
+  @Test
+  void aResultFromAWorkerThatDoesNotHoldTheLeaseIsRefusedAndCounted() {
+    SwellHttp balancer = swell.balancerClient();
+    String report = "{\"results\":[{\"id\":\"" + seededId + "\",\"result\":\"" + "ab".repeat(64) + "\"}]}";
+    // Pending, leased by nobody: a stray worker cannot complete it.
+    HttpResponse<String> r = balancer.send("POST", "/send_completed_work", report.getBytes(),
+        Map.of("Swell-Worker", "stray"));
+    assertThat(new JsonObject(r.body()).getInteger("recorded")).isZero();
+    assertThat(new JsonObject(r.body()).getInteger("notLeaseHolder")).isEqualTo(1);
+    // Leased to "holder": still not the stray's.
+    balancer.send("POST", "/get_work?max=1", null, Map.of("Swell-Worker", "holder"));
+    balancer.send("POST", "/send_completed_work", report.getBytes(), Map.of("Swell-Worker", "stray"));
+
+    assertThat(swell.status().getJsonObject("results").getLong("refusedNotLeaseHolder")).isEqualTo(2);
+    assertThat(client.pull(10)).isEmpty();
+    assertThat(client.json("GET", "/work/" + seededId).getString("status")).isEqualTo("running");
+  }
+
+  @Test
   void idempotencyKeyReturnsTheSameIdAndStoresOnce() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     String first = null;
