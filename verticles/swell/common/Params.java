@@ -35,6 +35,12 @@ public final class Params {
     return (int) n;
   }
 
+  /** An optional parameter checked like {@link #intParam}: null when absent, else an integer in range or a 400. */
+  public static Integer optionalInt(RoutingContext ctx, String name, int min, int max) {
+    List<String> values = ctx.queryParam(name);
+    return values.isEmpty() ? null : intParam(name, values, min, max);
+  }
+
   /** An optional integer parameter with a default, clamped to its range. */
   public static long optionalLong(RoutingContext ctx, String name, long def, long min, long max) {
     String v = ctx.request().getParam(name);

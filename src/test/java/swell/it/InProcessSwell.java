@@ -53,13 +53,16 @@ public final class InProcessSwell implements AutoCloseable {
     return this;
   }
 
+  /** An endpoint forwarding to this balancer, unless {@code overrides} names other balancerUrls. */
   public InProcessSwell startEndpoint(JsonObject overrides) {
     JsonObject conf = new JsonObject()
         .put("port", 0)
         .put("host", "127.0.0.1")
-        .put("balancerUrls", new JsonArray().add(balancerUrl()))
         .put("clusterToken", TOKEN)
         .mergeIn(overrides);
+    if (!conf.containsKey("balancerUrls")) {
+      conf.put("balancerUrls", new JsonArray().add(balancerUrl()));
+    }
     endpoint = new EndpointVerticle(EndpointConfig.from(reader(conf)));
     deploy(endpoint);
     return this;
@@ -75,6 +78,13 @@ public final class InProcessSwell implements AutoCloseable {
     WorkerVerticle w = new WorkerVerticle(WorkerConfig.from(reader(conf)));
     deploy(w);
     return w;
+  }
+
+  /** A scripted balancer on a free port, stopped with the rest. */
+  public FakeBalancer startFake() {
+    FakeBalancer fake = new FakeBalancer();
+    deploy(fake);
+    return fake;
   }
 
   private static ConfigReader reader(JsonObject conf) {
@@ -109,8 +119,17 @@ public final class InProcessSwell implements AutoCloseable {
     return "http://127.0.0.1:" + endpoint.port();
   }
 
+  public int endpointPort() {
+    return endpoint.port();
+  }
+
   public SwellHttp client() {
     return new SwellHttp(endpointUrl(), null);
+  }
+
+  /** A client presenting a client key (null: none). */
+  public SwellHttp client(String clientKey) {
+    return new SwellHttp(endpointUrl(), clientKey);
   }
 
   public SwellHttp balancerClient() {
