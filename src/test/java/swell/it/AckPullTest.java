@@ -48,7 +48,7 @@ class AckPullTest {
 
   private Set<String> completedWorks(int n) {
     Set<String> ids = Set.of(client.enqueue("one".getBytes(), 3), client.enqueue("two".getBytes(), 3));
-    SwellHttp.await("the works complete", Duration.ofSeconds(20), () -> swell.status().getLong("completedUnpulled") == n);
+    swell.awaitCompletedUnpulled(n);
     return ids;
   }
 

@@ -89,8 +89,7 @@ class ClientKeysTest {
     swell.startWorker(new JsonObject());
     SwellHttp alice = swell.client(ALICE);
     String id = alice.enqueue("mine".getBytes(), 2);
-    SwellHttp.await("the work completes", Duration.ofSeconds(20),
-        () -> swell.status().getLong("completedUnpulled") == 1);
+    swell.awaitCompletedUnpulled(1);
 
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     for (String authorization : new String[] {null, "Bearer " + newKey(), "Bearer ", "Basic " + ALICE, ALICE}) {
@@ -198,7 +197,7 @@ class ClientKeysTest {
     SwellHttp bob = swell.client(BOB);
     Set<String> alices = Set.of(alice.enqueue("a1".getBytes(), 1), alice.enqueue("a2".getBytes(), 1));
     Set<String> bobs = Set.of(bob.enqueue("b1".getBytes(), 1));
-    SwellHttp.await("all complete", Duration.ofSeconds(20), () -> swell.status().getLong("completedUnpulled") == 3);
+    swell.awaitCompletedUnpulled(3);
 
     assertThat(ids(bob.pull(10))).isEqualTo(bobs);
     assertThat(ids(bob.pull(10))).isEmpty();
@@ -244,7 +243,7 @@ class ClientKeysTest {
     swell.startWorker(new JsonObject());
     SwellHttp alice = swell.client(ALICE);
     String id = alice.enqueue("acked by whom".getBytes(), 1);
-    SwellHttp.await("it completes", Duration.ofSeconds(20), () -> swell.status().getLong("completedUnpulled") == 1);
+    swell.awaitCompletedUnpulled(1);
     assertThat(ids(alice.pullAcked(10, 500))).containsExactly(id);
 
     HttpResponse<String> r = swell.client(BOB).send("POST", "/ackCompleted", ("{\"ids\":[\"" + id + "\"]}").getBytes());

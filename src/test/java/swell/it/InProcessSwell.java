@@ -13,6 +13,7 @@ import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +139,12 @@ public final class InProcessSwell implements AutoCloseable {
 
   public JsonObject status() {
     return balancerClient().json("GET", "/status");
+  }
+
+  /** Waits until the balancer holds {@code n} completed results nobody has pulled. */
+  public void awaitCompletedUnpulled(long n) {
+    SwellHttp.await(n + " completed results", Duration.ofSeconds(20),
+        () -> status().getLong("completedUnpulled") == n);
   }
 
   @Override
