@@ -131,7 +131,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   private void handle(HttpServerRequest req) {
     if (router == null) {
-      HttpErrors.send(req.response(), ApiError.unavailable("starting",
+      HttpErrors.send(req, ApiError.unavailable("starting",
           "the balancer is starting: it is adopting the running workers", 1));
       return;
     }

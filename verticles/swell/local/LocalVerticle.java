@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.balancer.BalancerVerticle;
 import swell.endpoint.EndpointGroup;
+import swell.endpoint.InFlightBytes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +52,10 @@ public final class LocalVerticle extends VerticleBase {
     return vertx.deployVerticle(balancer).compose(id -> {
       String url = "http://127.0.0.1:" + balancer.port();
       List<Future<String>> started = new ArrayList<>();
+      // One bound on bodies in flight for all endpoints: they share this JVM's heap.
+      InFlightBytes inFlight = new InFlightBytes(cfg.endpoint(0, url).maxInFlightBytes());
       for (int port : cfg.endpointPorts()) {
-        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url));
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight);
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }
