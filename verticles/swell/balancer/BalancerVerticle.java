@@ -54,6 +54,7 @@ public final class BalancerVerticle extends VerticleBase {
   private final WorkerRegistry workers = new WorkerRegistry();
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
+  private PullWaiters pulls;
   private WorkerRoutes workerRoutes;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
@@ -90,6 +91,7 @@ public final class BalancerVerticle extends VerticleBase {
   public Future<?> start() {
     store = storeFactory.get();
     dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
+    pulls = new PullWaiters(store, new VertxScheduler(), clock);
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
         .compose(v -> {
@@ -146,8 +148,9 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
-    new ClientRoutes(cfg, store, clock, context, dispatcher::wake).mount(r);
-    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake);
+    new ClientRoutes(cfg, store, clock, context, pulls, dispatcher::wake).mount(r);
+    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake,
+        pulls::resultsRecorded);
     workerRoutes.mount(r);
     return r;
   }
@@ -157,6 +160,7 @@ public final class BalancerVerticle extends VerticleBase {
     timers.forEach(vertx::cancelTimer);
     if (dispatcher != null) {
       dispatcher.closeAll();
+      pulls.closeAll();
     }
     Future<Void> fleetClosed = fleet == null ? Future.succeededFuture() : fleet.close();
     return fleetClosed.eventually(() -> {
@@ -202,6 +206,7 @@ public final class BalancerVerticle extends VerticleBase {
         .put("results", workerRoutes.resultsJson())
         .put("workers", workers.toJson(now))
         .put("waitingPolls", dispatcher.waiting())
+        .put("waitingPulls", pulls.waiting())
         .put("scaling", scaler.statusJson()));
   }
 
@@ -246,6 +251,7 @@ public final class BalancerVerticle extends VerticleBase {
           l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
+      pulls.resultsRecorded();
       log.info("{} results pulled with ackMs were not acknowledged in time and can be pulled again: {}",
           out.handOutsReturned().size(), Abbreviate.ids(out.handOutsReturned()));
     }
@@ -273,7 +279,7 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   /** The dispatcher's timers and thread are this verticle's event loop. */
-  private final class VertxScheduler implements PollDispatcher.Scheduler {
+  private final class VertxScheduler implements Scheduler {
     @Override
     public long schedule(long delayMs, Runnable task) {
       return vertx.setTimer(delayMs, t -> task.run());

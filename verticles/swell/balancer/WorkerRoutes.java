@@ -47,12 +47,14 @@ final class WorkerRoutes {
   private final Context context;
   /** Told when works went back to the queue, so waiting workers get them. */
   private final Runnable onReturnedWork;
+  /** Told when results were recorded, so waiting pulls get them. */
+  private final Runnable onResults;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
-               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork) {
+               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -61,6 +63,7 @@ final class WorkerRoutes {
     this.clock = clock;
     this.context = context;
     this.onReturnedWork = onReturnedWork;
+    this.onResults = onResults;
   }
 
   void mount(Router router) {
@@ -251,6 +254,9 @@ final class WorkerRoutes {
           if (w != null) {
             w.completed += outcome.recorded();
             w.lastSeen = now;
+          }
+          if (outcome.recorded() > 0) {
+            onResults.run();
           }
           resultsNotHolder += outcome.notHolder();
           resultsDuplicate += outcome.duplicates();
