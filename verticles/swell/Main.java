@@ -56,7 +56,8 @@ public final class Main implements Callable<Integer> {
     Roles.Started started;
     try {
       json = readConf(conf);
-      started = Roles.verticleFor(json, System.getenv(), () -> new Thread(() -> System.exit(0), "swell-exit").start());
+      started = Roles.verticleFor(json, System.getenv(),
+          status -> new Thread(() -> System.exit(status), "swell-exit").start());
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("swell: " + e.getMessage());
       return 2;

@@ -13,6 +13,7 @@ import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /** Turns a role config into its verticle, with every key validated before anything starts. */
 public final class Roles {
@@ -22,8 +23,11 @@ public final class Roles {
   public record Started(String role, Deployable verticle) {
   }
 
-  /** @param onWorkerExit what a worker does once it retired and left: the worker role ends its JVM */
-  public static Started verticleFor(JsonObject json, Map<String, String> env, Runnable onWorkerExit) {
+  /**
+   * @param onWorkerExit what a worker does once it left, given the exit status (0 retired, non-zero
+   *                     broke): the worker role ends its JVM with it
+   */
+  public static Started verticleFor(JsonObject json, Map<String, String> env, IntConsumer onWorkerExit) {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
     Deployable verticle = switch (role) {

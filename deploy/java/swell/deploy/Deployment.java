@@ -196,7 +196,7 @@ public final class Deployment {
         "SWELL_BALANCER_URLS", "http://10.0.0.1:" + DeployConfig.PORT);
     configs.forEach((role, json) -> {
       try {
-        Roles.verticleFor(json.copy(), env, () -> { });
+        Roles.verticleFor(json.copy(), env, status -> { });
       } catch (ConfigException e) {
         throw new ConfigException(role + "." + e.key(), "(in deploy.json's \"" + role + "\" object): "
             + e.getMessage());

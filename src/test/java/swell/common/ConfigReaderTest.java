@@ -14,7 +14,7 @@ class ConfigReaderTest {
   private static final String TOKEN = "a-test-token-of-at-least-32-characters";
 
   private static Roles.Started start(String json, Map<String, String> env) {
-    return Roles.verticleFor(new JsonObject(json), env, () -> { });
+    return Roles.verticleFor(new JsonObject(json), env, status -> { });
   }
 
   @Test

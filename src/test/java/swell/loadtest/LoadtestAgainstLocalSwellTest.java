@@ -48,7 +48,7 @@ class LoadtestAgainstLocalSwellTest {
         .put("fleet", new JsonObject().put("type", "none"))
         .put("minWorkers", 0)
         .put("maxWorkers", 0);
-    LocalVerticle local = (LocalVerticle) Roles.verticleFor(conf, Map.of(), () -> { }).verticle();
+    LocalVerticle local = (LocalVerticle) Roles.verticleFor(conf, Map.of(), status -> { }).verticle();
     return vertx.deployVerticle(local).map(id -> local);
   }
 
