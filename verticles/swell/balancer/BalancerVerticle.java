@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -53,12 +54,15 @@ public final class BalancerVerticle extends VerticleBase {
 
   private final BalancerConfig cfg;
   private final LongSupplier clock;
+  private final FleetFactory fleets;
   private final byte[] expectedAuth;
   private WorkStore store;
   private Fleet fleet;
   private final WorkerRegistry workers = new WorkerRegistry();
   private FleetScaler scaler;
   private HttpServer server;
+  /** Until the fleet is reconciled every request is answered {@link #starting}, not routed. */
+  private boolean reconciled;
   /** Workers waiting in a long-poll, oldest first. */
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final List<Long> timers = new ArrayList<>();
@@ -68,8 +72,13 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   public BalancerVerticle(BalancerConfig cfg, LongSupplier clock) {
+    this(cfg, clock, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()));
+  }
+
+  BalancerVerticle(BalancerConfig cfg, LongSupplier clock, FleetFactory fleets) {
     this.cfg = cfg;
     this.clock = clock;
+    this.fleets = fleets;
     this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -82,16 +91,19 @@ public final class BalancerVerticle extends VerticleBase {
   public Future<?> start() {
     store = cfg.store().create(cfg.storeLimits());
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
+        // Bound first, since the URL workers get needs the port; but it answers only 503 until the
+        // fleet is reconciled: a worker served before would be taken for a hand-started one.
         .compose(v -> listen())
         .compose(v -> {
           String selfUrl = "http://" + advertisedHost() + ":" + port();
-          fleet = Fleets.create(vertx, cfg.fleet(), selfUrl, cfg.clusterToken(), cfg.dataDir());
+          fleet = fleets.create(vertx, selfUrl);
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
           scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, this::answerRetire,
               id -> requeue(store.release(id, clock.getAsLong()), "worker " + id + " is gone"));
           return scaler.reconcile();
         })
         .onSuccess(v -> {
+          reconciled = true;
           long sweepEvery = Math.max(50, Math.min(1000, cfg.leaseMs() / 4));
           timers.add(vertx.setPeriodic(sweepEvery, t -> expireLeases()));
           timers.add(vertx.setPeriodic(cfg.scaling().tickMs(), t -> scaleTick()));
@@ -131,11 +143,25 @@ public final class BalancerVerticle extends VerticleBase {
         .setHost(cfg.host())
         .setMaxHeaderSize(cfg.limits().maxHeaderBytes())
         .setIdleTimeout(cfg.limits().idleTimeoutSeconds() + (int) (cfg.maxWaitMs() / 1000));
-    return vertx.createHttpServer(options).requestHandler(router).listen(cfg.port())
+    return vertx.createHttpServer(options)
+        .requestHandler(req -> {
+          if (reconciled) {
+            router.handle(req);
+          } else {
+            starting(req);
+          }
+        })
+        .listen(cfg.port())
         .map(s -> {
           server = s;
           return null;
         });
+  }
+
+  /** Before the fleet is reconciled: 503 to every caller with the token, so workers and endpoints retry. */
+  private void starting(HttpServerRequest req) {
+    HttpErrors.send(req.response(), authorized(req) ? ApiError.unavailable("starting",
+        "the balancer is starting; retry shortly", 1) : unauthorized());
   }
 
   @Override
@@ -157,14 +183,23 @@ public final class BalancerVerticle extends VerticleBase {
     });
   }
 
-  /** Constant-time token check; a request without the token learns nothing else. */
+  /** A request without the token learns nothing else. */
   private void authorize(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth)) {
-      HttpErrors.send(ctx, new ApiError(401, "unauthorized", "a valid cluster token is required", null));
+    if (!authorized(ctx.request())) {
+      HttpErrors.send(ctx, unauthorized());
       return;
     }
     ctx.next();
+  }
+
+  /** Constant-time token check. */
+  private boolean authorized(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth);
+  }
+
+  private static ApiError unauthorized() {
+    return new ApiError(401, "unauthorized", "a valid cluster token is required", null);
   }
 
   // ---- endpoint-facing routes ----
