@@ -393,7 +393,7 @@ public final class BalancerVerticle extends VerticleBase {
     WorkerRecord w = workers.get(id);
     return Future.succeededFuture(new JsonObject()
         .put("leaseMs", cfg.leaseMs())
-        .put("retire", w != null && w.state() == WorkerState.RETIRING));
+        .put("retire", w != null && w.state().leaving()));
   }
 
   /** Every contact counts as a sign of life; the first from a launched worker means it booted. */
@@ -417,7 +417,7 @@ public final class BalancerVerticle extends VerticleBase {
       long waitMs = Params.optionalLong(ctx, "waitMs", 0, 0, cfg.maxWaitMs());
       WorkerRecord w = noteSeen(id, null, 0);
       Waiter waiter = new Waiter(ctx, w, max);
-      if (w.state() == WorkerState.RETIRING) {
+      if (w.state().leaving()) {
         waiter.finish(null, true);
         return;
       }
@@ -555,7 +555,7 @@ public final class BalancerVerticle extends VerticleBase {
     }
     return Future.succeededFuture(new JsonObject()
         .put("held", held)
-        .put("retire", w.state() == WorkerState.RETIRING));
+        .put("retire", w.state().leaving()));
   }
 
   private Future<JsonObject> leaving(RoutingContext ctx) {

@@ -83,7 +83,7 @@ public final class WorkerRegistry {
   public JsonArray toJson(long now) {
     JsonArray out = new JsonArray();
     for (WorkerRecord w : workers.values()) {
-      out.add(new JsonObject()
+      JsonObject j = new JsonObject()
           .put("id", w.id)
           .put("instanceId", w.instanceId)
           .put("state", w.state.wireName())
@@ -92,7 +92,13 @@ public final class WorkerRegistry {
           .put("lastSeenMsAgo", now - w.lastSeen)
           .put("idleMs", now - w.lastWorkAt)
           .put("threads", w.threads)
-          .put("completed", w.completed));
+          .put("completed", w.completed);
+      if (w.state == WorkerState.TERMINATING && w.terminateFailures > 0) {
+        j.put("terminateFailures", w.terminateFailures)
+            .put("lastTerminateError", w.lastTerminateError)
+            .put("nextTerminateInMs", w.nextTerminateAt == Long.MAX_VALUE ? null : Math.max(0, w.nextTerminateAt - now));
+      }
+      out.add(j);
     }
     return out;
   }

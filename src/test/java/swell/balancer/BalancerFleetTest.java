@@ -154,6 +154,36 @@ class BalancerFleetTest {
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aWorkerWhoseStopFailedStaysVisibleAndIsStoppedOnceTheFleetAnswers(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    FakeFleet fleet = new FakeFleet();
+    fleet.failingTerminations.set(2);
+    deploy(vertx, conf(dir, Ports.free()).put("maxWorkers", 1), fleet).get(30, TimeUnit.SECONDS);
+    enqueue("one");
+    SwellHttp.await("a launch for the backlog", Duration.ofSeconds(10), () -> fleet.runningIds().size() == 1);
+    String id = fleet.runningIds().iterator().next();
+
+    register(id);
+    Map<String, byte[]> works = poll(id);
+    assertThat(works).hasSize(1);
+    complete(id, works);
+    leave(id);
+
+    SwellHttp.await("/status to show the failed stop", Duration.ofSeconds(10), () -> {
+      JsonObject w = workers().get(id);
+      return w != null && "terminating".equals(w.getString("state")) && w.getInteger("terminateFailures", 0) >= 1;
+    });
+    assertThat(workers().get(id).getString("lastTerminateError")).contains("RequestLimitExceeded");
+    assertThat(fleet.runningIds()).as("still running: the stop failed").containsExactly(id);
+
+    SwellHttp.await("the stop to be retried until the fleet confirms", Duration.ofSeconds(20),
+        () -> fleet.runningIds().isEmpty() && workers().isEmpty());
+    assertThat(fleet.terminations.get()).isEqualTo(3);
+    assertThat(events()).contains("terminate-failed", "terminated");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void noWorkerIsServedBeforeTheFleetIsListedSoNoneIsTakenForAStray(Vertx vertx, @TempDir Path dir) throws Exception {
     FakeFleet fleet = new FakeFleet().running("w-early");
     fleet.holdList();

@@ -137,6 +137,27 @@ class ScalingPolicyTest {
     assertThat(policy.blockedReason()).contains("UnauthorizedOperation");
   }
 
+  private static List<String> terminations(List<ScalingPolicy.Action> actions) {
+    return actions.stream().filter(a -> a instanceof ScalingPolicy.Terminate)
+        .map(a -> ((ScalingPolicy.Terminate) a).workerId()).toList();
+  }
+
+  @Test
+  void aFailedTerminationIsTriedAgainWithBackOff() {
+    active("a", 0);
+    WorkerRecord b = active("b", 0);
+    b.moveTo(WorkerState.TERMINATING, 1_000);
+    policy.terminateStarted(b);
+    assertThat(terminations(decide(EMPTY, 5_000))).as("while the first attempt is under way").isEmpty();
+    policy.terminateFailed(b, 5_000, "RequestLimitExceeded");
+    assertThat(terminations(decide(EMPTY, 5_999))).isEmpty();
+    assertThat(terminations(decide(EMPTY, 6_000))).containsExactly("b");
+    policy.terminateStarted(b);
+    policy.terminateFailed(b, 6_000, "RequestLimitExceeded");
+    assertThat(terminations(decide(EMPTY, 7_999))).isEmpty();
+    assertThat(terminations(decide(EMPTY, 8_000))).containsExactly("b");
+  }
+
   @Test
   void fleetNoneNeverActs() {
     ScalingPolicy none = new ScalingPolicy(CFG, false);
