@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
 /**
  * Carries the scaling policy's decisions out on the fleet, on the balancer's event loop: launches,
  * retirements and terminations, the start-up reconciliation, and the recent events /status shows.
- * A managed worker's record goes only once the fleet confirmed it stopped.
+ * Every worker the fleet lists is managed; one it does not list is hand-started, served and never
+ * stopped. A managed worker's record goes only once the fleet confirmed it stopped.
  */
 final class FleetScaler {
   private static final Logger log = LoggerFactory.getLogger(FleetScaler.class);
@@ -35,6 +36,11 @@ final class FleetScaler {
   /** Called when a worker is gone, so the store puts its leases back. */
   private final Consumer<String> onGone;
   private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
+  /** Whether the fleet's list was read; until then the workers an earlier balancer left are not known. */
+  private boolean reconciled;
+  private boolean listing;
+  private int listFailures;
+  private long nextListAt;
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
               Consumer<String> onRetire, Consumer<String> onGone) {
@@ -48,32 +54,51 @@ final class FleetScaler {
   }
 
   /**
-   * Adopts the workers a previous balancer left running, up to {@code maxWorkers}, and terminates
-   * the rest: a restarted balancer leaks nothing.
+   * Adopts every worker the fleet lists, whoever launched it, so a restarted balancer leaks nothing
+   * and kills nothing; beyond maxWorkers the policy retires the surplus once it registered. A failed
+   * listing is tried again on later ticks, with back-off; meanwhile workers that call in are served
+   * as hand-started, and become managed when the listing names them.
    */
   Future<Void> reconcile() {
-    return fleet.list().compose(members -> {
+    listing = true;
+    return fleet.list().<Void>map(members -> {
       long now = clock.getAsLong();
-      int kept = 0;
       for (FleetMember m : members) {
-        if (kept < cfg.maxWorkers() && workers.get(m.workerId()) == null) {
-          workers.adopt(m, now);
-          kept++;
-          event("adopt", m.workerId(), "found running from an earlier balancer (" + m.instanceId() + ")");
-        } else {
-          event("terminate", m.workerId(), "stray: more workers running than maxWorkers");
-          fleet.terminate(m).onFailure(e -> log.warn("terminating stray worker {} failed: {}", m.workerId(), e.toString()));
+        WorkerRecord known = workers.get(m.workerId());
+        if (known != null && known.managed) {
+          continue; // launched by this balancer while an earlier listing failed
         }
+        workers.adopt(m, now);
+        String detail = (known != null ? "called in before the fleet listed it" : "found running")
+            + " (" + m.instanceId() + ")";
+        event("adopt", m.workerId(), detail);
+        log.info("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
       }
-      return Future.<Void>succeededFuture();
+      if (members.size() > cfg.maxWorkers()) {
+        log.info("the {} fleet runs {} workers, more than maxWorkers={}: the surplus retires once registered",
+            fleet.type(), members.size(), cfg.maxWorkers());
+      }
+      reconciled = true;
+      return null;
     }).recover(e -> {
-      log.error("could not list the {} fleet to adopt running workers: {}", fleet.type(), e.getMessage(), e);
+      listFailures++;
+      long retryIn = policy.backoff(listFailures);
+      nextListAt = clock.getAsLong() + retryIn;
+      if (listFailures == 1) {
+        log.error("could not list the {} fleet to adopt running workers; trying again in {} ms", fleet.type(), retryIn, e);
+      } else {
+        log.warn("could not list the {} fleet ({} times); trying again in {} ms: {}", fleet.type(), listFailures,
+            retryIn, e.getMessage());
+      }
       return Future.succeededFuture();
-    });
+    }).onComplete(ar -> listing = false);
   }
 
   void tick(QueueStats queue) {
     long now = clock.getAsLong();
+    if (!reconciled && !listing && now >= nextListAt) {
+      reconcile();
+    }
     for (ScalingPolicy.Action a : policy.decide(queue, workers.managed(), now)) {
       if (a instanceof ScalingPolicy.Launch l) {
         launch(l.reason(), now);
@@ -98,14 +123,7 @@ final class FleetScaler {
     event("launch", id, reason);
     log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
-      WorkerRecord w = workers.get(id);
-      if (w == null) { // cannot happen: a managed worker's record goes only once the fleet stopped it
-        w = workers.adopt(member, clock.getAsLong());
-      }
-      w.member = member;
-      if (w.instanceId == null) {
-        w.instanceId = member.instanceId();
-      }
+      WorkerRecord w = workers.adopt(member, clock.getAsLong());
       if (w.state() == WorkerState.TERMINATING) {
         requestStop(w); // terminated while it launched: now there is something to stop
       }

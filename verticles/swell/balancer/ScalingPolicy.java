@@ -3,11 +3,12 @@ package swell.balancer;
 import swell.store.QueueStats;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * Decides, once a tick, how the fleet should change: launch when the oldest work waited too long,
- * retire workers idle too long, terminate workers that never booted or never
+ * retire workers idle too long or beyond maxWorkers, terminate workers that never booted or never
  * left, and try again to stop workers whose termination failed. Plain Java with the time passed in,
  * so tests drive it with a fake clock. It remembers failed launches and backs off exponentially; a
  * failure that retrying cannot fix stops launches until the balancer restarts.
@@ -92,15 +93,25 @@ public final class ScalingPolicy {
     return actions;
   }
 
-  /** Beyond minWorkers, workers idle for idleTimeoutMs retire. */
+  /**
+   * Beyond maxWorkers (an earlier balancer's workers, all adopted) the idlest retire, busy or not:
+   * retiring lets them finish what they hold. Beyond minWorkers, those idle for idleTimeoutMs retire.
+   */
   private void retire(List<WorkerRecord> active, long now, List<Action> actions) {
+    List<WorkerRecord> idlestFirst = new ArrayList<>(active);
+    idlestFirst.sort(Comparator.comparingLong(WorkerRecord::lastWorkAt));
+    int surplus = active.size() - cfg.maxWorkers();
     int removable = active.size() - cfg.minWorkers();
-    for (WorkerRecord w : active) {
+    for (WorkerRecord w : idlestFirst) {
       if (removable <= 0) {
         break;
       }
       long idle = now - w.lastWorkAt();
-      if (idle > cfg.idleTimeoutMs()) {
+      if (surplus > 0) {
+        actions.add(new Retire(w.id(), "above maxWorkers=" + cfg.maxWorkers()));
+        surplus--;
+        removable--;
+      } else if (idle > cfg.idleTimeoutMs()) {
         actions.add(new Retire(w.id(), "no work for " + idle + " ms"));
         removable--;
       }

@@ -30,9 +30,16 @@ public final class WorkerRegistry {
     return w;
   }
 
-  /** A worker a previous balancer launched, found running: it counts as booting until it registers. */
+  /**
+   * A worker the fleet lists is managed, whoever launched it: found running, it counts as booting
+   * until it registers; already known (it called in first), it keeps its state and becomes managed.
+   */
   public WorkerRecord adopt(FleetMember member, long now) {
-    WorkerRecord w = launching(member.workerId(), now);
+    WorkerRecord w = workers.get(member.workerId());
+    if (w == null) {
+      w = launching(member.workerId(), now);
+    }
+    w.managed = true;
     w.member = member;
     w.instanceId = member.instanceId();
     return w;

@@ -184,6 +184,64 @@ class BalancerFleetTest {
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void everyListedWorkerIsAdoptedAndTheSurplusRetiresWithoutBeingKilledMidWork(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    FakeFleet fleet = new FakeFleet().running("w-a", "w-b", "w-c");
+    deploy(vertx, conf(dir, Ports.free()).put("maxWorkers", 2), fleet).get(30, TimeUnit.SECONDS);
+    assertThat(fleet.runningIds()).as("nothing the fleet lists is killed").containsExactlyInAnyOrder("w-a", "w-b", "w-c");
+
+    Map<String, String> expected = new HashMap<>();
+    for (String body : List.of("a", "b", "c")) {
+      Map.Entry<String, String> work = enqueue(body);
+      expected.put(work.getKey(), work.getValue());
+    }
+    Map<String, Map<String, byte[]>> held = new LinkedHashMap<>();
+    for (String w : List.of("w-a", "w-b", "w-c")) {
+      register(w);
+      held.put(w, poll(w));
+      assertThat(held.get(w)).as(w + " got a work").hasSize(1);
+    }
+    register("w-hand");
+    Map<String, JsonObject> known = workers();
+    assertThat(known.keySet()).containsExactlyInAnyOrder("w-a", "w-b", "w-c", "w-hand");
+    assertThat(known.values().stream().filter(w -> w.getBoolean("managed")).map(w -> w.getString("id")))
+        .as("managed: what the fleet lists, and only that").containsExactlyInAnyOrder("w-a", "w-b", "w-c");
+
+    Set<String> toldToRetire = new java.util.HashSet<>();
+    SwellHttp.await("one worker beyond maxWorkers=2 to be told to retire", Duration.ofSeconds(10), () -> {
+      held.forEach((w, works) -> {
+        if (heartbeat(w, works.keySet()).getBoolean("retire")) {
+          toldToRetire.add(w);
+        }
+      });
+      return !toldToRetire.isEmpty();
+    });
+    Thread.sleep(500);
+    held.forEach((w, works) -> {
+      if (heartbeat(w, works.keySet()).getBoolean("retire")) {
+        toldToRetire.add(w);
+      }
+    });
+    assertThat(toldToRetire).as("just the surplus").hasSize(1);
+    String retiring = toldToRetire.iterator().next();
+    assertThat(fleet.terminations.get()).as("a retiring worker finishes what it holds").isZero();
+
+    held.forEach((w, works) -> complete(w, works));
+    leave(retiring);
+    SwellHttp.await("the retired worker to be stopped once it left", Duration.ofSeconds(10),
+        () -> !fleet.runningIds().contains(retiring));
+    assertThat(fleet.runningIds()).hasSize(2);
+    assertThat(workers()).as("the hand-started worker is served, never stopped").containsKey("w-hand");
+
+    HttpResponse<String> pull = call("POST", "/pullCompleted?top=10", null, null);
+    assertThat(pull.statusCode()).isEqualTo(200);
+    assertThat(new JsonArray(pull.body()).stream().map(o -> (JsonObject) o)
+        .collect(Collectors.toMap(r -> r.getString("id"), r -> r.getString("result"))))
+        .as("every work done once, right").isEqualTo(expected);
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void noWorkerIsServedBeforeTheFleetIsListedSoNoneIsTakenForAStray(Vertx vertx, @TempDir Path dir) throws Exception {
     FakeFleet fleet = new FakeFleet().running("w-early");
     fleet.holdList();
@@ -212,5 +270,22 @@ class BalancerFleetTest {
     assertThat(fleet.terminations.get()).isZero();
     assertThat(fleet.runningIds()).containsExactly("w-early");
     assertThat(events()).contains("adopt").doesNotContain("terminate");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aWorkerServedWhileTheFleetCouldNotBeListedIsAdoptedOnceItCan(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    FakeFleet fleet = new FakeFleet().running("w-orphan");
+    fleet.failingListings.set(1);
+    deploy(vertx, conf(dir, Ports.free()).put("maxWorkers", 1), fleet).get(30, TimeUnit.SECONDS);
+    assertThat(heartbeat("w-orphan", Set.of()).getBoolean("retire")).isFalse();
+    assertThat(workers().get("w-orphan").getBoolean("managed")).as("not listed yet: served as hand-started").isFalse();
+
+    SwellHttp.await("the listing to be tried again and name it", Duration.ofSeconds(10),
+        () -> workers().get("w-orphan").getBoolean("managed"));
+    assertThat(fleet.terminations.get()).isZero();
+    assertThat(fleet.runningIds()).containsExactly("w-orphan");
+    assertThat(events()).contains("adopt").doesNotContain("launch");
   }
 }

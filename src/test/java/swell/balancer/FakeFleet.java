@@ -22,6 +22,8 @@ final class FakeFleet implements Fleet {
   /** The next this many terminations fail, as EC2 does when it throttles. */
   final AtomicInteger failingTerminations = new AtomicInteger();
   final AtomicInteger terminations = new AtomicInteger();
+  /** The next this many listings fail. */
+  final AtomicInteger failingListings = new AtomicInteger();
   private volatile Promise<Void> listHeld;
   private volatile Context listContext;
 
@@ -73,6 +75,9 @@ final class FakeFleet implements Fleet {
 
   @Override
   public Future<List<FleetMember>> list() {
+    if (failingListings.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return Future.failedFuture(new IllegalStateException("RequestLimitExceeded: request rate exceeded"));
+    }
     Promise<Void> held = listHeld;
     if (held == null) {
       return Future.succeededFuture(List.copyOf(running.values()));

@@ -159,6 +159,18 @@ class ScalingPolicyTest {
   }
 
   @Test
+  void workersBeyondMaxWorkersRetireIdlestFirstAndNoneIsTerminated() {
+    long[] lastWork = {500, 100, 400, 200, 300};
+    String[] ids = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < ids.length; i++) {
+      active(ids[i], 0).lastWorkAt = lastWork[i];
+    }
+    assertThat(decide(backlog(20_000), 1_000)).as("busy, not idle: retired only because maxWorkers=3")
+        .containsExactly(new ScalingPolicy.Retire("b", "above maxWorkers=3"),
+            new ScalingPolicy.Retire("d", "above maxWorkers=3"));
+  }
+
+  @Test
   void fleetNoneNeverActs() {
     ScalingPolicy none = new ScalingPolicy(CFG, false);
     assertThat(none.decide(backlog(1_000_000), List.of(), 1_000_000)).isEmpty();
