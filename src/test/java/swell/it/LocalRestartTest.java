@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +32,17 @@ class LocalRestartTest {
   private static final int WORKS = 4;
   /** Seconds of work on one thread, so both workers are surely mid-work when the local dies. */
   private static final int ITERATIONS = 10_000_000;
-  private final List<RoleProcess> processes = new ArrayList<>();
+  private RoleProcess first;
+  private RoleProcess second;
   private Path dataDir;
 
   @AfterEach
   void stopAll() throws Exception {
-    for (RoleProcess p : processes) {
-      p.close();
+    if (first != null) {
+      first.close();
+    }
+    if (second != null) {
+      second.close();
     }
     // The workers outlive a kill -9 of their local; whatever happened, none is left behind.
     if (dataDir != null) {
@@ -47,15 +50,10 @@ class LocalRestartTest {
     }
   }
 
-  private RoleProcess start(JsonObject conf, Path log) {
-    RoleProcess p = RoleProcess.start(conf, log);
-    processes.add(p);
-    return p;
-  }
-
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void aLocalKilledWithBusyWorkersComesBackAndTheSameWorkersFinishTheirWorks(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+  void aLocalKilledWithBusyWorkersComesBackAndTheSameWorkersFinishTheirWorks(
+      @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
     dataDir = dir.resolve("data");
     int endpointPort = Ports.free();
     int balancerPort = Ports.free();
@@ -73,7 +71,7 @@ class LocalRestartTest {
         .put("idleTimeoutMs", 120_000)
         .put("bootTimeoutMs", 30_000)
         .put("tickMs", 100);
-    RoleProcess first = start(conf, dir.resolve("local-1.log"));
+    first = RoleProcess.start(conf, dir.resolve("local-1.log"));
     SwellHttp client = new SwellHttp("http://127.0.0.1:" + endpointPort, null);
     DurabilityTest.awaitReady(client);
     String token = Files.readString(dataDir.resolve("cluster-token")).strip();
@@ -95,7 +93,7 @@ class LocalRestartTest {
     first.kill9();
     assertThat(orphans.values()).as("the workers outlive their local").allMatch(ProcessHandle::isAlive);
 
-    start(conf, dir.resolve("local-2.log"));
+    second = RoleProcess.start(conf, dir.resolve("local-2.log"));
     DurabilityTest.awaitReady(client);
     Map<String, String> results = new HashMap<>();
     SwellHttp.await("every acknowledged work's result", Duration.ofSeconds(150), () -> {
@@ -120,7 +118,7 @@ class LocalRestartTest {
     assertThat(events).contains("adopt").doesNotContain("launch", "launch-failed", "terminate");
     assertThat(workerProcesses().values()).as("still the same processes").containsExactlyInAnyOrderElementsOf(orphans.values());
 
-    processes.get(1).close();
+    second.close();
     SwellHttp.await("a clean stop to end the adopted workers", Duration.ofSeconds(30),
         () -> orphans.values().stream().noneMatch(ProcessHandle::isAlive));
   }

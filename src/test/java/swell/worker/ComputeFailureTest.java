@@ -36,6 +36,23 @@ class ComputeFailureTest {
     }
   }
 
+  /** A balancer and an endpoint in this Vert.x; the client of the endpoint. */
+  private SwellHttp startSwell(Vertx vertx, Path dir, long leaseMs) {
+    swell = new InProcessSwell(vertx)
+        .startBalancer(InProcessSwell.balancerConf(dir.resolve("data")).put("leaseMs", leaseMs))
+        .startEndpoint(new JsonObject());
+    return swell.client();
+  }
+
+  /** The work's one result comes back right, after two deliveries. */
+  private static void assertCompletedOnce(SwellHttp client, String id, byte[] body) {
+    JsonArray pulled = client.pull(10);
+    assertThat(pulled).hasSize(1);
+    assertThat(pulled.getJsonObject(0).getString("id")).isEqualTo(id);
+    assertThat(pulled.getJsonObject(0).getString("result")).isEqualTo(new Sha512Chain().computeHex(body, ITERATIONS));
+    assertThat(client.json("GET", "/work/" + id).getInteger("attempts")).isEqualTo(2);
+  }
+
   private void deployWorker(Vertx vertx, String id, CompletableFuture<Integer> exit, ChainPool.Computation computation)
       throws Exception {
     JsonObject conf = new JsonObject()
@@ -53,10 +70,7 @@ class ComputeFailureTest {
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void anErrorOnAComputeThreadGivesTheWorkBackAtOnceAndTheWorkerExitsNonZero(Vertx vertx, @TempDir Path dir)
       throws Exception {
-    swell = new InProcessSwell(vertx)
-        .startBalancer(InProcessSwell.balancerConf(dir.resolve("data")).put("leaseMs", 600_000))
-        .startEndpoint(new JsonObject());
-    SwellHttp client = swell.client();
+    SwellHttp client = startSwell(vertx, dir, 600_000);
     byte[] body = "out of memory".getBytes();
     String id = client.enqueue(body, ITERATIONS);
 
@@ -75,20 +89,13 @@ class ComputeFailureTest {
     swell.startWorker(new JsonObject().put("workerId", "healthy"));
     SwellHttp.await("the work to complete on the healthy worker", Duration.ofSeconds(30),
         () -> swell.status().getLong("completedUnpulled") == 1);
-    JsonArray pulled = client.pull(10);
-    assertThat(pulled).hasSize(1);
-    assertThat(pulled.getJsonObject(0).getString("id")).isEqualTo(id);
-    assertThat(pulled.getJsonObject(0).getString("result")).isEqualTo(new Sha512Chain().computeHex(body, ITERATIONS));
-    assertThat(client.json("GET", "/work/" + id).getInteger("attempts")).isEqualTo(2);
+    assertCompletedOnce(client, id, body);
   }
 
   @Test
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void anExceptionLetsTheLeaseLapseAndTheWorkerCarriesOn(Vertx vertx, @TempDir Path dir) throws Exception {
-    swell = new InProcessSwell(vertx)
-        .startBalancer(InProcessSwell.balancerConf(dir.resolve("data")).put("leaseMs", 1500))
-        .startEndpoint(new JsonObject());
-    SwellHttp client = swell.client();
+    SwellHttp client = startSwell(vertx, dir, 1500);
     byte[] body = "flaky".getBytes();
     String id = client.enqueue(body, ITERATIONS);
 
@@ -103,10 +110,7 @@ class ComputeFailureTest {
     });
     SwellHttp.await("the work to complete on its second delivery", Duration.ofSeconds(30),
         () -> swell.status().getLong("completedUnpulled") == 1);
-    JsonArray pulled = client.pull(10);
-    assertThat(pulled).hasSize(1);
-    assertThat(pulled.getJsonObject(0).getString("result")).isEqualTo(new Sha512Chain().computeHex(body, ITERATIONS));
-    assertThat(client.json("GET", "/work/" + id).getInteger("attempts")).isEqualTo(2);
+    assertCompletedOnce(client, id, body);
     assertThat(exit).as("the worker is still running").isNotDone();
   }
 }
