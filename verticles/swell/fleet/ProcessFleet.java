@@ -143,7 +143,7 @@ public final class ProcessFleet implements Fleet {
    * SIGTERM first, so the worker can say it leaves; SIGKILL after the grace period. Returns once
    * the process is gone and throws if it still runs after the SIGKILL.
    */
-  private void stop(Child c) throws InterruptedException {
+  private void stop(Child c) {
     Optional<ProcessHandle> h = live(c);
     if (h.isEmpty()) {
       return;
@@ -151,6 +151,9 @@ public final class ProcessFleet implements Fleet {
     h.get().destroy();
     if (gone(c, TERM_GRACE_MS)) {
       return;
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw new IllegalStateException("stopping worker " + c.workerId + " (pid " + c.pid + ") was interrupted");
     }
     log.warn("worker {} (pid {}) did not exit within {} ms of SIGTERM; killing it", c.workerId, c.pid, TERM_GRACE_MS);
     live(c).ifPresent(ProcessHandle::destroyForcibly);
@@ -160,14 +163,22 @@ public final class ProcessFleet implements Fleet {
     }
   }
 
-  /** Waits up to {@code ms} for the process to go; polled, since a process that is not our child has no exit event. */
-  private static boolean gone(Child c, long ms) throws InterruptedException {
+  /**
+   * Waits up to {@code ms} for the process to go; polled, since a process that is not our child has
+   * no exit event. Interrupted (the balancer is being undeployed), it answers what is true now.
+   */
+  private static boolean gone(Child c, long ms) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     while (live(c).isPresent()) {
       if (System.nanoTime() > deadline) {
         return false;
       }
-      Thread.sleep(EXIT_POLL_MS);
+      try {
+        Thread.sleep(EXIT_POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return live(c).isEmpty();
+      }
     }
     return true;
   }
