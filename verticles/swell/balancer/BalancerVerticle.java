@@ -46,6 +46,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   private final BalancerConfig cfg;
   private final Supplier<WorkStore> storeFactory;
+  private final FleetFactory fleets;
   private final LongSupplier clock;
   private final IntConsumer exit;
   private final byte[] expectedAuth;
@@ -71,12 +72,18 @@ public final class BalancerVerticle extends VerticleBase {
     this(cfg, () -> cfg.store().create(cfg.storeLimits()), System::currentTimeMillis, exit);
   }
 
-  /**
-   * @param storeFactory the store to open (tests inject one with faults)
-   */
+  /** @param storeFactory the store to open (tests inject one with faults) */
   public BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
+    this(cfg, storeFactory, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()),
+        clock, exit);
+  }
+
+  /** @param fleets makes the fleet once the balancer's URL is known (tests hand in a fake fleet) */
+  BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
+                   IntConsumer exit) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
+    this.fleets = fleets;
     this.clock = clock;
     this.exit = exit;
     this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
@@ -96,7 +103,7 @@ public final class BalancerVerticle extends VerticleBase {
         .compose(v -> bind())
         .compose(v -> {
           String selfUrl = "http://" + advertisedHost() + ":" + port();
-          fleet = Fleets.create(vertx, cfg.fleet(), selfUrl, cfg.clusterToken(), cfg.dataDir());
+          fleet = fleets.create(vertx, selfUrl);
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
           scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone);
           return scaler.reconcile();
@@ -132,12 +139,14 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
-    if (router == null) {
-      HttpErrors.send(req, ApiError.unavailable("starting",
-          "the balancer is starting: it is adopting the running workers", 1));
-      return;
+    if (router != null) {
+      router.handle(req);
+    } else if (!authorized(req)) {
+      HttpErrors.send(req, unauthorized());
+    } else {
+      HttpErrors.send(req, ApiError.unavailable("starting", "the balancer is starting: it is adopting the"
+          + " running workers; retry shortly", 1));
     }
-    router.handle(req);
   }
 
   private Router routes() {
@@ -176,12 +185,20 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** Constant-time token check; a request without the token learns nothing else. */
   private void authorize(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth)) {
-      HttpErrors.send(ctx, new ApiError(401, "unauthorized", "a valid cluster token is required", null));
+    if (!authorized(ctx.request())) {
+      HttpErrors.send(ctx, unauthorized());
       return;
     }
     ctx.next();
+  }
+
+  private boolean authorized(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth);
+  }
+
+  private static ApiError unauthorized() {
+    return new ApiError(401, "unauthorized", "a valid cluster token is required", null);
   }
 
   /** Ready when the store takes writes: endpoints ask this before they say they are ready themselves. */

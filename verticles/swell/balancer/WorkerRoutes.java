@@ -126,7 +126,7 @@ final class WorkerRoutes {
     log.info("worker {} registered ({} threads, instance {})", id, threads, body.getString("instanceId", "-"));
     return Future.succeededFuture(new JsonObject()
         .put("leaseMs", cfg.leaseMs())
-        .put("retire", w.state() == WorkerState.RETIRING));
+        .put("retire", w.state().leaving()));
   }
 
   /** Every contact counts as a sign of life; the first from a launched worker means it booted. */
@@ -154,7 +154,7 @@ final class WorkerRoutes {
     }
     WorkerRecord w = noteSeen(id, null, 0);
     HttpPoll poll = new HttpPoll(ctx, w, max);
-    if (w.state() == WorkerState.RETIRING) {
+    if (w.state().leaving()) {
       poll.answerRetire();
       return;
     }
@@ -292,7 +292,7 @@ final class WorkerRoutes {
           if (held > 0) {
             w.lastWorkAt = now; // computing a long work is not idleness
           }
-          return new JsonObject().put("held", held).put("retire", w.state() == WorkerState.RETIRING);
+          return new JsonObject().put("held", held).put("retire", w.state().leaving());
         });
   }
 
