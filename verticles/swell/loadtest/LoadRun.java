@@ -54,6 +54,7 @@ final class LoadRun extends VerticleBase {
   private final Bodies bodies;
   private final WorkLedger ledger;
   private final LatencyHistogram enqueueLatency = new LatencyHistogram();
+  private final EnqueueIntervals intervals = new EnqueueIntervals();
   private final ErrorTally errors = new ErrorTally();
   private final Consumer<String> progress;
   private final long progressEveryMs;
@@ -87,6 +88,8 @@ final class LoadRun extends VerticleBase {
   private long tickNanos;
   private long tickAccepted;
   private long tickCompleted;
+  private ClientCpu cpu;
+  private ClientCpu.Usage cpuUsage = ClientCpu.Usage.UNKNOWN;
 
   LoadRun(LoadtestOptions opt, Consumer<String> progress, long progressEveryMs) {
     this.opt = opt;
@@ -153,6 +156,7 @@ final class LoadRun extends VerticleBase {
   }
 
   private void begin() {
+    cpu = ClientCpu.start();
     startNanos = System.nanoTime();
     tickNanos = startNanos;
     for (int c = 0; c < opt.clients(); c++) {
@@ -211,6 +215,7 @@ final class LoadRun extends VerticleBase {
       }
       enqueueLatency.recordNanos(now - originNanos);
       enqueueOk++;
+      intervals.accepted(enqueueOk, now - startNanos);
       ledger.enqueued(id, index, originNanos);
       answered(c);
       return;
@@ -338,7 +343,8 @@ final class LoadRun extends VerticleBase {
 
   /** The run is over once the pulls and acknowledgements already sent have come back. */
   private void finishedOnceQuiet() {
-    if (pullsInFlight == 0 && acksInFlight == 0) {
+    if (pullsInFlight == 0 && acksInFlight == 0 && !finished.future().isComplete()) {
+      cpuUsage = cpu.stop();
       finished.tryComplete();
     }
   }
@@ -439,7 +445,7 @@ final class LoadRun extends VerticleBase {
         (enqueueDoneNanos - startNanos) / 1e9, (end - startNanos) / 1e9,
         ledger.completed(), ledger.missing(), ledger.duplicateResults(), ledger.redelivered(), ledger.duplicateIds(),
         ledger.unknown(),
-        mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors);
+        mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors, cpuUsage, intervals);
   }
 
   WorkLedger ledger() {
