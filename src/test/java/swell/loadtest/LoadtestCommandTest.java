@@ -222,6 +222,44 @@ class LoadtestCommandTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void chunkedAnswersOnConnectionsTheServerClosesAllCount(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.chunkedAndClose = true;
+    Path report = tmp.resolve("report.json");
+    fake(vertx, swell)
+        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "4", "--works", "200", "--verify",
+            "--json", report.toString()))
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+          JsonObject r = json(report);
+          assertThat(r.getJsonObject("enqueue").getLong("accepted")).isEqualTo(200);
+          assertThat(r.getJsonObject("results").getLong("mismatches")).isZero();
+          assertThat(r.getJsonObject("errors").isEmpty()).as(r.encode()).isTrue();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void anEnqueueNeverAnsweredTimesOutAndTheRunGoesOn(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.stallNth = 3;
+    Path report = tmp.resolve("report.json");
+    fake(vertx, swell)
+        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "2", "--works", "30", "--enqueue-only",
+            "--request-timeout", "300ms", "--json", report.toString()))
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isEqualTo(1);
+          JsonObject r = json(report);
+          assertThat(r.getJsonObject("enqueue").getLong("accepted")).isEqualTo(29);
+          assertThat(r.getJsonObject("enqueue").getLong("failed")).isEqualTo(1);
+          assertThat(r.getJsonObject("errors").getJsonObject("enqueue").getLong("timeout")).isEqualTo(1);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void openLoopSpreadsWorksOverBothUrls(Vertx vertx, VertxTestContext ctx) {
     FakeSwell a = new FakeSwell();
     FakeSwell b = new FakeSwell();
