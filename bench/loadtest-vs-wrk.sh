@@ -70,7 +70,9 @@ echo "  commit:  $commit; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  wrk -t$THREADS: ${WARMUP}s uncounted then ${DURATION}s; loadtest: $WARMUP_WORKS works uncounted then $WORKS"
 
 # The fresh Swell's warm-up, seen through wrk (which has no JIT of its own to warm): one-second
-# slices, each with 64 new connections, and when the rate settled within 10 % of the last five slices.
+# slices, each with 64 new connections. As the loadtest's --warmup-report: the final rate is the median
+# of the second half, and the rate settled at the first second from which three seconds together come
+# within 10 % of it.
 echo "  fresh Swell, wrk in 1 s slices for ${SWELL_WARMUP}s (works/s per second; JIT-free client):"
 rates=()
 for _ in $(seq 1 "$SWELL_WARMUP"); do
@@ -79,11 +81,11 @@ done
 echo "    ${rates[*]}"
 awk -v list="${rates[*]}" 'BEGIN {
   n = split(list, r, " "); if (n < 6) exit
-  for (i = n - 4; i <= n; i++) final += r[i] / 5
-  settled = n; works = 0
-  for (i = n; i >= 1 && r[i] >= 0.9 * final && r[i] <= 1.1 * final; i--) settled = i
-  for (i = 1; i < settled; i++) works += r[i]
-  printf "    settled within 10 %% of %.0f/s (the last 5 s) after %d s, about %d works\n", final, settled - 1, works }'
+  h = 0; for (i = int(n / 2) + 1; i <= n; i++) half[++h] = r[i]
+  for (i = 1; i <= h; i++) for (j = i + 1; j <= h; j++) if (half[j] < half[i]) { t = half[i]; half[i] = half[j]; half[j] = t }
+  final = half[int(h / 2) + 1]
+  for (s = 1; s + 3 <= n && (r[s] + r[s + 1] + r[s + 2]) / 3 < 0.9 * final; s++) works += r[s]
+  printf "    settled within 10 %% of %.0f/s (the median of the second half) after %d s, about %d works\n", final, s - 1, works }'
 
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 == 1 )); then

@@ -13,7 +13,7 @@ import java.util.Arrays;
 final class EnqueueIntervals {
   /** Works per interval: small enough to see a warm-up of some tens of thousands, large enough to even out. */
   static final int WORKS_PER_INTERVAL = 5000;
-  /** The rate has settled once it stays within this fraction of its final value. */
+  /** The rate has settled once it comes within this fraction of its final value. */
   static final double SETTLED_WITHIN = 0.10;
   /** Intervals averaged when deciding whether the rate has settled, so one slow interval on a shared machine does not count. */
   private static final int WINDOW = 3;
@@ -58,21 +58,24 @@ final class EnqueueIntervals {
   }
 
   /**
-   * Where the rate settled: the final rate is that of the last quarter of the intervals, and the
-   * rate has settled at the first interval from which every window of {@value #WINDOW} intervals
-   * stays within {@link #SETTLED_WITHIN} of it. Null with fewer than {@code 2 * WINDOW} intervals.
+   * Where the rate settled: the final rate is the median of the intervals' rates over the second half
+   * of the run (a median, so that a few slow intervals on a shared machine do not move it), and the
+   * rate has settled at the first interval from which {@value #WINDOW} intervals together reach
+   * within {@link #SETTLED_WITHIN} of it. Null with fewer than {@code 2 * WINDOW} intervals.
    */
   Settled settled() {
     if (count < 2 * WINDOW) {
       return null;
     }
-    double last = rate(count - Math.max(1, count / 4), count);
-    int settledAt = count - WINDOW;
-    for (int i = count - WINDOW; i >= 0; i--) {
-      if (Math.abs(rate(i, i + WINDOW) - last) > SETTLED_WITHIN * last) {
-        break;
-      }
-      settledAt = i;
+    double[] secondHalf = new double[count - count / 2];
+    for (int i = count / 2; i < count; i++) {
+      secondHalf[i - count / 2] = rate(i);
+    }
+    Arrays.sort(secondHalf);
+    double last = secondHalf[secondHalf.length / 2];
+    int settledAt = 0;
+    while (settledAt + WINDOW < count && rate(settledAt, settledAt + WINDOW) < (1 - SETTLED_WITHIN) * last) {
+      settledAt++;
     }
     double seconds = settledAt == 0 ? 0 : endNanos[settledAt - 1] / 1e9;
     return new Settled((long) settledAt * every, seconds, last, every, rate(0));
@@ -81,7 +84,7 @@ final class EnqueueIntervals {
   /**
    * @param afterWorks works accepted before the rate settled
    * @param afterSeconds seconds into the run when it settled
-   * @param finalRate works/s over the last quarter of the run
+   * @param finalRate the median rate of the intervals in the run's second half
    * @param firstWorks works in the first interval
    * @param firstRate works/s over the first interval
    */

@@ -57,6 +57,15 @@ class LoadtestCommandTest {
     return vertx.deployVerticle(swell).map(id -> swell);
   }
 
+  /** Deploys {@code swell}, runs the command against it with {@code args}, and reads back its --json report. */
+  private Future<Outcome> against(Vertx vertx, FakeSwell swell, Path report, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    return fake(vertx, swell).compose(s -> {
+      all.addAll(List.of("--url", s.url(), "--json", report.toString()));
+      return loadtest(vertx, all.toArray(String[]::new));
+    });
+  }
+
   private JsonObject json(Path file) throws IOException {
     return new JsonObject(Files.readString(file));
   }
@@ -87,9 +96,7 @@ class LoadtestCommandTest {
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void reportSaysHowMuchCpuTheClientUsedAndTheRatePerInterval(Vertx vertx, VertxTestContext ctx) {
     Path report = tmp.resolve("report.json");
-    fake(vertx, new FakeSwell())
-        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "8", "--works", "12000", "--enqueue-only",
-            "--warmup-report", "--json", report.toString()))
+    against(vertx, new FakeSwell(), report, "--clients", "8", "--works", "12000", "--enqueue-only", "--warmup-report")
         .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
           assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
           assertThat(o.out()).containsPattern("client     CPU \\d+\\.\\d\\d of \\d+ cores")
@@ -226,9 +233,7 @@ class LoadtestCommandTest {
     FakeSwell swell = new FakeSwell();
     swell.chunkedAndClose = true;
     Path report = tmp.resolve("report.json");
-    fake(vertx, swell)
-        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "4", "--works", "200", "--verify",
-            "--json", report.toString()))
+    against(vertx, swell, report, "--clients", "4", "--works", "200", "--verify")
         .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
           assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
           JsonObject r = json(report);
@@ -245,9 +250,7 @@ class LoadtestCommandTest {
     FakeSwell swell = new FakeSwell();
     swell.stallNth = 3;
     Path report = tmp.resolve("report.json");
-    fake(vertx, swell)
-        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "2", "--works", "30", "--enqueue-only",
-            "--request-timeout", "300ms", "--json", report.toString()))
+    against(vertx, swell, report, "--clients", "2", "--works", "30", "--enqueue-only", "--request-timeout", "300ms")
         .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
           assertThat(o.exitCode()).as(o.out() + o.err()).isEqualTo(1);
           JsonObject r = json(report);
