@@ -3,13 +3,15 @@
 # bench/put1k.lua on the same endpoint of one Swell (`local`, sqlite + fsync, one endpoint, no
 # workers), CONNECTIONS (64) in flight, 1 KiB bodies, ROUNDS times in the same run, the order
 # alternating so that neither side always meets the fuller queue. Prints each side's rate, the
-# loadtest's CPU, and the ratio per round (target: the loadtest at >= 90 % of wrk).
+# loadtest's CPU, and the ratio per round (target: the loadtest at >= 90 % of wrk). Then SHARE_ROUNDS
+# rounds of both at once, half the connections each, which the noise of a shared machine hits alike.
 #
 # wrk: WARMUP s uncounted, then DURATION s. The loadtest takes counts: WARMUP_WORKS uncounted, then
 # WORKS. Swell itself is first warmed with SWELL_WARMUP s of wrk in one-second slices, which show
 # how long a fresh Swell takes to warm up; neither side of the comparison pays for Swell's JIT.
 #
-#   ROUNDS=2 DURATION=15 WARMUP=5 WORKS=300000 WARMUP_WORKS=60000 SWELL_WARMUP=60 bench/loadtest-vs-wrk.sh
+#   ROUNDS=2 SHARE_ROUNDS=2 DURATION=15 WARMUP=5 WORKS=300000 WARMUP_WORKS=60000 SWELL_WARMUP=60 \
+#   bench/loadtest-vs-wrk.sh
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS="${ROUNDS:-2}"
@@ -20,6 +22,7 @@ WARMUP_WORKS="${WARMUP_WORKS:-60000}"
 SWELL_WARMUP="${SWELL_WARMUP:-60}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
+SHARE_ROUNDS="${SHARE_ROUNDS:-2}"
 
 require_jar
 require_tool wrk
@@ -97,5 +100,29 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   printf "  round %d: wrk %6d req/s   loadtest %6d works/s (client CPU %s of %d cores)   loadtest/wrk %s\n" \
     "$round" "$w" "$l" "$cpu" "$(nproc)" "$(awk -v a="$l" -v b="$w" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
+done
+
+# Both at once, 32 connections each, on the same endpoint: the same server and the same noise for
+# both sides, so a client that adds latency gets the smaller share of the answers. The loadtest's
+# progress lines (every 5 s) give its rate over the 20 s wrk runs.
+for round in $(seq 1 "$SHARE_ROUNDS"); do
+  half=$((CONNECTIONS / 2))
+  "$JAVA" ${LOADTEST_JAVA_OPTS:-} -jar "$JAR" loadtest --url "$URL" --enqueue-only --clients "$half" --body-bytes 1024 \
+    --iterations 1 --warmup-works "$WARMUP_WORKS" --works 100000000 >"$WORK/share.out" 2>"$WORK/share.err" &
+  lt=$!
+  STARTED_PIDS+=("$lt")
+  until grep -q enqueued "$WORK/share.err" 2>/dev/null; do
+    kill -0 "$lt" 2>/dev/null || die "loadtest failed; its output ends:"$'\n'"$(tail -n 12 "$WORK/share.err")"
+    sleep 0.2
+  done
+  seen=$(grep -c enqueued "$WORK/share.err")
+  w=$(wrk -t1 -c"$half" -d20s -s "$LUA" "$URL/enqueue?iterations=1" | awk '/Requests\/sec:/ { printf "%.0f", $2 }')
+  sleep 5.5
+  kill "$lt"
+  wait "$lt" 2>/dev/null || true
+  l=$(grep enqueued "$WORK/share.err" | tail -n +$((seen + 1)) | head -4 | sed -n 's/.*(\([0-9]*\)\/s).*/\1/p' |
+    awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n }')
+  printf "  at once, round %d: wrk -t1 -c%d %6d req/s   loadtest --clients %d %6d works/s   loadtest/wrk %s\n" \
+    "$round" "$half" "$w" "$half" "$l" "$(awk -v a="$l" -v b="$w" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
 done
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
