@@ -2,6 +2,7 @@ package swell.balancer;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,7 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The balancer: a thin shell over the work store (queues and leases), the long-poll dispatcher, the
@@ -45,7 +46,7 @@ public final class BalancerVerticle extends VerticleBase {
   public static final int EXIT_STORE_BROKE = 1;
 
   private final BalancerConfig cfg;
-  private final Supplier<WorkStore> storeFactory;
+  private final Function<Vertx, WorkStore> storeFactory;
   private final LongSupplier clock;
   private final IntConsumer exit;
   private final byte[] expectedAuth;
@@ -67,13 +68,13 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** @param exit how the process ends when the store broke for good ({@link #EXIT_STORE_BROKE}) */
   public BalancerVerticle(BalancerConfig cfg, IntConsumer exit) {
-    this(cfg, () -> cfg.store().create(cfg.storeLimits()), System::currentTimeMillis, exit);
+    this(cfg, v -> cfg.store().create(v, cfg.storeLimits()), System::currentTimeMillis, exit);
   }
 
   /**
-   * @param storeFactory the store to open (tests inject one with faults)
+   * @param storeFactory the store to open, given the verticle's Vert.x at start (tests inject one with faults)
    */
-  public BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
+  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
     this.clock = clock;
@@ -88,7 +89,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = storeFactory.get();
+    store = storeFactory.apply(vertx);
     dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
