@@ -150,8 +150,8 @@ public final class PgWorkStore implements WorkStore {
   }
 
   /**
-   * Closes the pool. Off the event loop it waits for that (at most {@value #CLOSE_WAIT_MS} ms), so
-   * that a test or a shutdown leaves no connection behind.
+   * Closes the pool. Off an event loop (a worker thread, a test, a shutdown hook) it waits for that,
+   * at most {@value #CLOSE_WAIT_MS} ms, so that no connection is left behind.
    */
   @Override
   public void close() {
@@ -167,7 +167,7 @@ public final class PgWorkStore implements WorkStore {
       return;
     }
     Future<Void> done = p.close();
-    if (!Context.isOnVertxThread()) {
+    if (!Context.isOnEventLoopThread()) {
       try {
         done.toCompletionStage().toCompletableFuture().get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
