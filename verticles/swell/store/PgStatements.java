@@ -197,8 +197,9 @@ final class PgStatements {
   static final int MAX_RESULTS_PER_COMPLETE = 1 << 20;
 
   /**
-   * A pull: $1 owner, $2 top. The newest results leave the completed queue; a result another
-   * balancer is pulling at this moment is skipped, so each is answered once.
+   * A pull: $1 owner, $2 top, $3 now, $4 ackMs. The newest results leave the completed queue, or with
+   * {@code ackMs > 0} are handed out: hidden until acknowledged or due. A result another balancer is
+   * pulling at this moment is skipped, so each is answered once.
    */
   static final String PULL = """
       WITH picked AS MATERIALIZED (
@@ -208,26 +209,13 @@ final class PgStatements {
         LIMIT $2::bigint
         FOR UPDATE SKIP LOCKED
       ), pulled AS (
-        UPDATE swell_works w SET state = 4 FROM picked p WHERE w.id = p.id
-        RETURNING w.id, w.result, w.iterations, w.finished_at, w.completion_order
-      )
-      SELECT id, result, iterations, finished_at FROM pulled
-      ORDER BY finished_at DESC, completion_order DESC""";
-
-  /** A pull with {@code ackMs}: $1 owner, $2 top, $3 now, $4 ackMs. As {@link #PULL}, but hidden until acknowledged or due. */
-  static final String HAND_OUT = """
-      WITH picked AS MATERIALIZED (
-        SELECT id FROM swell_works
-        WHERE owner = $1 AND state = 2
-        ORDER BY finished_at DESC, completion_order DESC
-        LIMIT $2::bigint
-        FOR UPDATE SKIP LOCKED
-      ), handed AS (
-        UPDATE swell_works w SET state = 3, deadline = coalesce($3::bigint, swell_now_ms()) + $4::bigint
+        UPDATE swell_works w
+        SET state = CASE WHEN $4::bigint > 0 THEN 3 ELSE 4 END,
+            deadline = CASE WHEN $4::bigint > 0 THEN coalesce($3::bigint, swell_now_ms()) + $4::bigint END
         FROM picked p WHERE w.id = p.id
         RETURNING w.id, w.result, w.iterations, w.finished_at, w.completion_order
       )
-      SELECT id, result, iterations, finished_at FROM handed
+      SELECT id, result, iterations, finished_at FROM pulled
       ORDER BY finished_at DESC, completion_order DESC""";
 
   /** $1 owner, $2 ids: the owner's unpulled or handed-out results are done with. */

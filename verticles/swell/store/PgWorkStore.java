@@ -70,6 +70,8 @@ public final class PgWorkStore implements WorkStore {
 
   private final Object lock = new Object();
   private Pool pool;
+  /** Calls are refused until the schema is in place and the counts are read. */
+  private boolean ready;
   private boolean closed;
   /** The admission counts being read now, shared by the enqueues that wait for them. */
   private Future<Void> refreshing;
@@ -145,8 +147,21 @@ public final class PgWorkStore implements WorkStore {
               where(), r.getLong("leases"), r.getLong("hand_outs"));
           return readCounts(p);
         })
+        .andThen(ar -> opened(p, ar.succeeded()))
         .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e : unavailable("open", e)))
         .toCompletionStage().toCompletableFuture();
+  }
+
+  /** A store that could not open takes no calls: nothing written to it would be acknowledged rightly. */
+  private void opened(Pool p, boolean succeeded) {
+    synchronized (lock) {
+      if (succeeded && !closed) {
+        ready = true;
+        return;
+      }
+      closed = true;
+    }
+    p.close();
   }
 
   /**
@@ -180,7 +195,7 @@ public final class PgWorkStore implements WorkStore {
   private <T> CompletableFuture<T> call(String what, Function<Pool, Future<T>> operation) {
     Pool p;
     synchronized (lock) {
-      p = closed ? null : pool;
+      p = ready && !closed ? pool : null;
     }
     if (p == null) {
       return CompletableFuture.failedFuture(new StoreUnavailableException("the store is not open", null, false));
@@ -527,11 +542,8 @@ public final class PgWorkStore implements WorkStore {
     if (top <= 0) {
       return CompletableFuture.completedFuture(List.of());
     }
-    Tuple t = ackMs > 0
-        ? Tuple.tuple().addString(owner).addLong((long) top).addValue(at(now)).addLong(ackMs)
-        : Tuple.tuple().addString(owner).addLong((long) top);
-    String sql = ackMs > 0 ? PgStatements.HAND_OUT : PgStatements.PULL;
-    return call("pull results", p -> p.preparedQuery(sql).execute(t).map(rows -> {
+    Tuple t = Tuple.tuple().addString(owner).addLong((long) top).addValue(at(now)).addLong(ackMs);
+    return call("pull results", p -> p.preparedQuery(PgStatements.PULL).execute(t).map(rows -> {
       List<CompletedWork> out = new ArrayList<>(rows.size());
       for (Row r : rows) {
         out.add(new CompletedWork(r.getUUID("id"), r.getBuffer("result").getBytes(), r.getInteger("iterations"),

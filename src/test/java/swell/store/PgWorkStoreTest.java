@@ -102,6 +102,9 @@ class PgWorkStoreTest {
         .hasMessageContaining("schema version 99")
         .hasMessageContaining("newer than this build's " + PgSchema.VERSION);
     assertThat(server.admin(db, "SELECT max(version) FROM swell_schema_version")).containsExactly("99");
+    assertThatThrownBy(() -> await(older.enqueue(List.of(work(1, 1)))))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreUnavailableException.class);
+    assertThat(server.admin(db, "SELECT count(*) FROM swell_works")).containsExactly("0");
   }
 
   // ---- the database's clock ----------------------------------------------------------------
