@@ -152,7 +152,7 @@ public final class PgWorkStore implements WorkStore {
         .toCompletionStage().toCompletableFuture();
   }
 
-  /** A store that could not open takes no calls: nothing written to it would be acknowledged rightly. */
+  /** A store that could not open takes no calls: nothing is acknowledged against a schema it could not check. */
   private void opened(Pool p, boolean succeeded) {
     synchronized (lock) {
       if (succeeded && !closed) {
