@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import swell.common.ConfigException;
 import swell.deploy.DeployCommand;
+import swell.keys.KeysCommand;
 import swell.loadtest.LoadtestCommand;
 
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one entry point of the fat jar: {@code -conf FILE} starts the role the file names; the
- * subcommands ({@code deploy}, {@code loadtest}) are tools that run and exit.
+ * subcommands ({@code deploy}, {@code loadtest}, {@code keys}) are tools that run and exit.
  */
 @Command(name = "swell", mixinStandardHelpOptions = true, version = "swell 0.1.0",
     description = "An elastic work queue. Starts the role named by the config's \"role\" key.",
@@ -32,7 +33,7 @@ public final class Main implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   /** Tools that run and exit; each later part adds its command here. */
-  static final List<Object> TOOLS = List.of(new DeployCommand(), new LoadtestCommand());
+  static final List<Object> TOOLS = List.of(new DeployCommand(), new LoadtestCommand(), new KeysCommand());
 
   @Option(names = {"-conf", "--conf"}, paramLabel = "FILE|JSON",
       description = "the role's JSON config, as a file path or inline JSON (default: config/local.json)")

@@ -24,8 +24,8 @@ public final class Roles {
   }
 
   /**
-   * @param exit how the role ends its process: a worker with 0 once it retired and left, a balancer
-   *     with {@link BalancerVerticle#EXIT_STORE_BROKE} when its store broke for good
+   * @param exit how the role ends its process: a worker with 0 once it retired and left (non-zero after
+   *     a compute Error), a balancer with {@link BalancerVerticle#EXIT_STORE_BROKE} when its store broke
    */
   public static Started verticleFor(JsonObject json, Map<String, String> env, IntConsumer exit) {
     ConfigReader r = new ConfigReader(json, env);
@@ -33,7 +33,7 @@ public final class Roles {
     Deployable verticle = switch (role) {
       case "endpoint" -> new EndpointGroup(EndpointConfig.from(r));
       case "balancer" -> new BalancerVerticle(BalancerConfig.from(r), exit);
-      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), () -> exit.accept(0));
+      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), exit);
       default -> new LocalVerticle(LocalConfig.from(r), exit);
     };
     r.rejectUnknown();

@@ -23,9 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import java.util.function.Function;
 
 /**
  * The balancer: a thin shell over the work store (queues and leases), the long-poll dispatcher, the
@@ -47,6 +47,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   private final BalancerConfig cfg;
   private final Function<Vertx, WorkStore> storeFactory;
+  private final FleetFactory fleets;
   private final LongSupplier clock;
   private final IntConsumer exit;
   private final byte[] expectedAuth;
@@ -55,6 +56,7 @@ public final class BalancerVerticle extends VerticleBase {
   private final WorkerRegistry workers = new WorkerRegistry();
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
+  private PullWaiters pulls;
   private WorkerRoutes workerRoutes;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
@@ -74,9 +76,18 @@ public final class BalancerVerticle extends VerticleBase {
   /**
    * @param storeFactory the store to open, given the verticle's Vert.x at start (tests inject one with faults)
    */
-  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
+  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
+                          IntConsumer exit) {
+    this(cfg, storeFactory, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()),
+        clock, exit);
+  }
+
+  /** @param fleets makes the fleet once the balancer's URL is known (tests hand in a fake fleet) */
+  BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
+                   IntConsumer exit) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
+    this.fleets = fleets;
     this.clock = clock;
     this.exit = exit;
     this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
@@ -91,11 +102,12 @@ public final class BalancerVerticle extends VerticleBase {
   public Future<?> start() {
     store = storeFactory.apply(vertx);
     dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
+    pulls = new PullWaiters(store, new VertxScheduler(), clock);
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
         .compose(v -> {
           String selfUrl = "http://" + advertisedHost() + ":" + port();
-          fleet = Fleets.create(vertx, cfg.fleet(), selfUrl, cfg.clusterToken(), cfg.dataDir());
+          fleet = fleets.create(vertx, selfUrl);
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
           scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone);
           return scaler.reconcile();
@@ -131,12 +143,14 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
-    if (router == null) {
-      HttpErrors.send(req.response(), ApiError.unavailable("starting",
-          "the balancer is starting: it is adopting the running workers", 1));
-      return;
+    if (router != null) {
+      router.handle(req);
+    } else if (!authorized(req)) {
+      HttpErrors.send(req, unauthorized());
+    } else {
+      HttpErrors.send(req, ApiError.unavailable("starting", "the balancer is starting: it is adopting the"
+          + " running workers; retry shortly", 1));
     }
-    router.handle(req);
   }
 
   private Router routes() {
@@ -147,8 +161,9 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
-    new ClientRoutes(cfg, store, clock, context, dispatcher::wake).mount(r);
-    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake);
+    new ClientRoutes(cfg, store, clock, context, pulls, dispatcher::wake).mount(r);
+    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake,
+        pulls::resultsRecorded);
     workerRoutes.mount(r);
     return r;
   }
@@ -158,6 +173,7 @@ public final class BalancerVerticle extends VerticleBase {
     timers.forEach(vertx::cancelTimer);
     if (dispatcher != null) {
       dispatcher.closeAll();
+      pulls.closeAll();
     }
     Future<Void> fleetClosed = fleet == null ? Future.succeededFuture() : fleet.close();
     return fleetClosed.eventually(() -> {
@@ -173,12 +189,20 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** Constant-time token check; a request without the token learns nothing else. */
   private void authorize(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth)) {
-      HttpErrors.send(ctx, new ApiError(401, "unauthorized", "a valid cluster token is required", null));
+    if (!authorized(ctx.request())) {
+      HttpErrors.send(ctx, unauthorized());
       return;
     }
     ctx.next();
+  }
+
+  private boolean authorized(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth);
+  }
+
+  private static ApiError unauthorized() {
+    return new ApiError(401, "unauthorized", "a valid cluster token is required", null);
   }
 
   /** Ready when the store takes writes: endpoints ask this before they say they are ready themselves. */
@@ -203,6 +227,7 @@ public final class BalancerVerticle extends VerticleBase {
         .put("results", workerRoutes.resultsJson())
         .put("workers", workers.toJson(now))
         .put("waitingPolls", dispatcher.waiting())
+        .put("waitingPulls", pulls.waiting())
         .put("scaling", scaler.statusJson()));
   }
 
@@ -247,6 +272,7 @@ public final class BalancerVerticle extends VerticleBase {
           l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
+      pulls.resultsRecorded();
       log.info("{} results pulled with ackMs were not acknowledged in time and can be pulled again: {}",
           out.handOutsReturned().size(), Abbreviate.ids(out.handOutsReturned()));
     }
@@ -274,7 +300,7 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   /** The dispatcher's timers and thread are this verticle's event loop. */
-  private final class VertxScheduler implements PollDispatcher.Scheduler {
+  private final class VertxScheduler implements Scheduler {
     @Override
     public long schedule(long delayMs, Runnable task) {
       return vertx.setTimer(delayMs, t -> task.run());

@@ -12,6 +12,7 @@ import swell.common.ApiError;
 import swell.common.EnqueueFrames;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.store.CompletedWork;
 import swell.store.EnqueueOutcome;
 import swell.store.NewWork;
 import swell.store.WorkStore;
@@ -39,14 +40,17 @@ final class ClientRoutes {
   private final WorkStore store;
   private final LongSupplier clock;
   private final Context context;
+  private final PullWaiters pulls;
   /** Told when works were stored, so waiting workers get them. */
   private final Runnable onNewWork;
 
-  ClientRoutes(BalancerConfig cfg, WorkStore store, LongSupplier clock, Context context, Runnable onNewWork) {
+  ClientRoutes(BalancerConfig cfg, WorkStore store, LongSupplier clock, Context context, PullWaiters pulls,
+               Runnable onNewWork) {
     this.cfg = cfg;
     this.store = store;
     this.clock = clock;
     this.context = context;
+    this.pulls = pulls;
     this.onNewWork = onNewWork;
   }
 
@@ -188,13 +192,43 @@ final class ClientRoutes {
     return j;
   }
 
+  /** A pull, at once or (with {@code waitMs}) as soon as one of the owner's results is there. */
   private void pullCompleted(RoutingContext ctx) {
+    String owner = owner(ctx);
     int top = Params.intParam(ctx, "top", 1, cfg.limits().maxTop());
     long ackMs = Params.optionalLong(ctx, "ackMs", 0, 1, cfg.maxAckMs());
-    Future.fromCompletionStage(store.pull(owner(ctx), top, ackMs, clock.getAsLong()), context)
-        .recover(e -> Future.failedFuture(StoreErrors.toApi(e)))
-        .onSuccess(works -> ctx.response().putHeader("Content-Type", "application/json").end(WireJson.results(works)))
-        .onFailure(ctx::fail);
+    long waitMs = Params.optionalLong(ctx, "waitMs", 0, 0, cfg.maxWaitMs());
+    PullWaiters.Waiting waiting = pulls.submit(new PullWaiters.Pull() {
+      @Override
+      public String owner() {
+        return owner;
+      }
+
+      @Override
+      public int top() {
+        return top;
+      }
+
+      @Override
+      public long ackMs() {
+        return ackMs;
+      }
+
+      @Override
+      public void answer(List<CompletedWork> results) {
+        if (!ctx.response().closed() && !ctx.response().ended()) {
+          ctx.response().putHeader("Content-Type", "application/json").end(WireJson.results(results));
+        }
+      }
+
+      @Override
+      public void answerFailure(Throwable cause) {
+        ctx.fail(StoreErrors.toApi(cause));
+      }
+    }, waitMs);
+    if (waitMs > 0) {
+      ctx.response().closeHandler(v -> waiting.cancel());
+    }
   }
 
   private Future<JsonObject> ackCompleted(RoutingContext ctx) {

@@ -12,8 +12,6 @@ import swell.store.QueueStats;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -21,6 +19,8 @@ import java.util.function.LongSupplier;
 /**
  * Carries the scaling policy's decisions out on the fleet, on the balancer's event loop: launches,
  * retirements and terminations, the start-up reconciliation, and the recent events /status shows.
+ * Every worker the fleet lists is managed; one it does not list is hand-started, served and never
+ * stopped. A managed worker's record goes only once the fleet confirmed it stopped.
  */
 final class FleetScaler {
   private static final Logger log = LoggerFactory.getLogger(FleetScaler.class);
@@ -36,7 +36,11 @@ final class FleetScaler {
   /** Called when a worker is gone, so the store puts its leases back. */
   private final Consumer<String> onGone;
   private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
-  private final Set<String> terminating = new HashSet<>();
+  /** Whether the fleet's list was read; until then the workers an earlier balancer left are not known. */
+  private boolean reconciled;
+  private boolean listing;
+  private int listFailures;
+  private long nextListAt;
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
               Consumer<String> onRetire, Consumer<String> onGone) {
@@ -50,32 +54,51 @@ final class FleetScaler {
   }
 
   /**
-   * Adopts the workers a previous balancer left running, up to {@code maxWorkers}, and terminates
-   * the rest: a restarted balancer leaks nothing.
+   * Adopts every worker the fleet lists, whoever launched it, so a restarted balancer leaks nothing
+   * and kills nothing; beyond maxWorkers the policy retires the surplus once it registered. A failed
+   * listing is tried again on later ticks, with back-off; meanwhile workers that call in are served
+   * as hand-started, and become managed when the listing names them.
    */
   Future<Void> reconcile() {
-    return fleet.list().compose(members -> {
+    listing = true;
+    return fleet.list().<Void>map(members -> {
       long now = clock.getAsLong();
-      int kept = 0;
       for (FleetMember m : members) {
-        if (kept < cfg.maxWorkers() && workers.get(m.workerId()) == null) {
-          workers.adopt(m, now);
-          kept++;
-          event("adopt", m.workerId(), "found running from an earlier balancer (" + m.instanceId() + ")");
-        } else {
-          event("terminate", m.workerId(), "stray: more workers running than maxWorkers");
-          fleet.terminate(m).onFailure(e -> log.warn("terminating stray worker {} failed: {}", m.workerId(), e.toString()));
+        WorkerRecord known = workers.get(m.workerId());
+        if (known != null && known.managed) {
+          continue; // launched by this balancer while an earlier listing failed
         }
+        workers.adopt(m, now);
+        String detail = (known != null ? "called in before the fleet listed it" : "found running")
+            + " (" + m.instanceId() + ")";
+        event("adopt", m.workerId(), detail);
+        log.info("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
       }
-      return Future.<Void>succeededFuture();
+      if (members.size() > cfg.maxWorkers()) {
+        log.info("the {} fleet runs {} workers, more than maxWorkers={}: the surplus retires once registered",
+            fleet.type(), members.size(), cfg.maxWorkers());
+      }
+      reconciled = true;
+      return null;
     }).recover(e -> {
-      log.error("could not list the {} fleet to adopt running workers: {}", fleet.type(), e.getMessage(), e);
+      listFailures++;
+      long retryIn = policy.backoff(listFailures);
+      nextListAt = clock.getAsLong() + retryIn;
+      if (listFailures == 1) {
+        log.error("could not list the {} fleet to adopt running workers; trying again in {} ms", fleet.type(), retryIn, e);
+      } else {
+        log.warn("could not list the {} fleet ({} times); trying again in {} ms: {}", fleet.type(), listFailures,
+            retryIn, e.getMessage());
+      }
       return Future.succeededFuture();
-    });
+    }).onComplete(ar -> listing = false);
   }
 
   void tick(QueueStats queue) {
     long now = clock.getAsLong();
+    if (!reconciled && !listing && now >= nextListAt) {
+      reconcile();
+    }
     for (ScalingPolicy.Action a : policy.decide(queue, workers.managed(), now)) {
       if (a instanceof ScalingPolicy.Launch l) {
         launch(l.reason(), now);
@@ -83,10 +106,13 @@ final class FleetScaler {
         retire(r.workerId(), r.reason(), now);
       } else if (a instanceof ScalingPolicy.Terminate t) {
         WorkerRecord w = workers.get(t.workerId());
-        if (w != null && w.state() == WorkerState.LAUNCHING) {
+        if (w == null) {
+          continue;
+        }
+        if (w.state() == WorkerState.LAUNCHING) {
           policy.launchFailed(now, true, "worker " + t.workerId() + " " + t.reason());
         }
-        terminate(t.workerId(), t.reason());
+        terminate(w, t.reason(), now);
       }
     }
   }
@@ -97,14 +123,9 @@ final class FleetScaler {
     event("launch", id, reason);
     log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
-      WorkerRecord w = workers.get(id);
-      if (w == null) {
-        fleet.terminate(member); // terminated while booting
-        return;
-      }
-      w.member = member;
-      if (w.instanceId == null) {
-        w.instanceId = member.instanceId();
+      WorkerRecord w = workers.adopt(member, clock.getAsLong());
+      if (w.state() == WorkerState.TERMINATING) {
+        requestStop(w); // terminated while it launched: now there is something to stop
       }
     }).onFailure(e -> {
       workers.remove(id);
@@ -127,7 +148,7 @@ final class FleetScaler {
 
   void retire(String id, String reason, long now) {
     WorkerRecord w = workers.get(id);
-    if (w == null || w.state() == WorkerState.RETIRING) {
+    if (w == null || w.state().leaving()) {
       return;
     }
     w.moveTo(WorkerState.RETIRING, now);
@@ -143,24 +164,55 @@ final class FleetScaler {
       return;
     }
     if (w.managed) {
-      terminate(id, "left");
+      terminate(w, "left", clock.getAsLong());
     } else {
       workers.remove(id);
       onGone.accept(id);
     }
   }
 
-  private void terminate(String id, String reason) {
-    WorkerRecord w = workers.remove(id);
-    onGone.accept(id);
-    if (w == null || w.member == null || !terminating.add(id)) {
-      return;
+  /**
+   * Stops a managed worker for good: it gets no more work and its leases go back now, but its record
+   * stays, TERMINATING, until the fleet confirms; a failed attempt is retried by the policy.
+   */
+  private void terminate(WorkerRecord w, String reason, long now) {
+    if (w.state() != WorkerState.TERMINATING) {
+      w.moveTo(WorkerState.TERMINATING, now);
+      event("terminate", w.id(), reason);
+      log.info("terminating worker {} ({}): {}", w.id(), w.instanceId, reason);
+      onRetire.accept(w.id());
+      onGone.accept(w.id());
+    } else if (now < w.nextTerminateAt()) {
+      return; // an attempt is under way, or waits for its back-off
     }
-    event("terminate", id, reason);
-    log.info("terminating worker {} ({}): {}", id, w.member.instanceId(), reason);
-    fleet.terminate(w.member)
-        .onComplete(ar -> terminating.remove(id))
-        .onFailure(e -> log.error("terminating worker {} ({}) failed: {}", id, w.member.instanceId(), e.getMessage(), e));
+    requestStop(w);
+  }
+
+  private void requestStop(WorkerRecord w) {
+    policy.terminateStarted(w);
+    FleetMember member = w.member;
+    if (member == null) {
+      return; // its launch has not answered yet; the answer asks again
+    }
+    fleet.terminate(member).onComplete(ar -> {
+      long now = clock.getAsLong();
+      if (ar.succeeded()) {
+        workers.remove(w.id());
+        event("terminated", w.id(), "the " + fleet.type() + " fleet stopped " + member.instanceId());
+        log.info("worker {} ({}) is stopped", w.id(), member.instanceId());
+        return;
+      }
+      policy.terminateFailed(w, now, ar.cause().getMessage());
+      long retryIn = w.nextTerminateAt() - now;
+      event("terminate-failed", w.id(), ar.cause().getMessage() + "; trying again in " + retryIn + " ms");
+      if (w.terminateFailures() == 1) {
+        log.error("terminating worker {} ({}) failed; trying again in {} ms", w.id(), member.instanceId(), retryIn,
+            ar.cause());
+      } else {
+        log.warn("terminating worker {} ({}) failed again ({} times); trying again in {} ms: {}", w.id(),
+            member.instanceId(), w.terminateFailures(), retryIn, ar.cause().getMessage());
+      }
+    });
   }
 
   private void event(String kind, String workerId, String detail) {

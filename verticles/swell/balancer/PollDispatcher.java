@@ -44,16 +44,6 @@ public final class PollDispatcher {
     void answerFailure(Throwable cause);
   }
 
-  /** Timers and the way back to the dispatcher's thread: Vert.x's in the balancer, a fake in tests. */
-  public interface Scheduler {
-    long schedule(long delayMs, Runnable task);
-
-    void cancel(long timerId);
-
-    /** Runs {@code task} on the dispatcher's thread (store futures complete elsewhere). */
-    void execute(Runnable task);
-  }
-
   /** A registered poll; {@link #cancel} it when its connection closes. */
   public final class Waiting {
     private final Poll poll;

@@ -3,13 +3,15 @@ package swell.balancer;
 import swell.store.QueueStats;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * Decides, once a tick, how the fleet should change: launch when the oldest work waited too long,
- * retire workers idle too long, terminate workers that never booted or never left. Plain Java with
- * the time passed in, so tests drive it with a fake clock. It remembers failed launches and backs
- * off exponentially; a failure that retrying cannot fix stops launches until the balancer restarts.
+ * retire workers idle too long or beyond maxWorkers, terminate workers that never booted or never
+ * left, and try again to stop workers whose termination failed. Plain Java with the time passed in,
+ * so tests drive it with a fake clock. It remembers failed launches and backs off exponentially; a
+ * failure that retrying cannot fix stops launches until the balancer restarts.
  */
 public final class ScalingPolicy {
 
@@ -25,10 +27,11 @@ public final class ScalingPolicy {
   public record Retire(String workerId, String reason) implements Action {
   }
 
-  /** Stop a worker now, without waiting for it. */
+  /** Stop a worker now, without waiting for it (again, if an earlier attempt failed). */
   public record Terminate(String workerId, String reason) implements Action {
   }
 
+  /** The first pause after a failure, doubled with each further one up to maxBackoffMs. */
   private static final long FIRST_BACKOFF_MS = 1_000;
 
   private final ScalingConfig cfg;
@@ -51,7 +54,7 @@ public final class ScalingPolicy {
       return actions;
     }
     int launching = 0;
-    int active = 0;
+    List<WorkerRecord> active = new ArrayList<>();
     for (WorkerRecord w : managed) {
       switch (w.state()) {
         case LAUNCHING -> {
@@ -61,16 +64,21 @@ public final class ScalingPolicy {
             launching++;
           }
         }
-        case ACTIVE -> active++;
+        case ACTIVE -> active.add(w);
         case RETIRING -> {
           if (now - w.since() > cfg.retireTimeoutMs()) {
             actions.add(new Terminate(w.id(), "did not leave within retireTimeoutMs=" + cfg.retireTimeoutMs()));
           }
         }
+        case TERMINATING -> {
+          if (now >= w.nextTerminateAt()) {
+            actions.add(new Terminate(w.id(), "trying again after " + w.terminateFailures() + " failed attempts"));
+          }
+        }
       }
     }
 
-    int fleet = active + launching;
+    int fleet = active.size() + launching;
     boolean launchAllowed = blockedReason == null && now >= nextLaunchAt && fleet < cfg.maxWorkers();
     if (launchAllowed && fleet < cfg.minWorkers()) {
       actions.add(new Launch("below minWorkers=" + cfg.minWorkers()));
@@ -81,17 +89,33 @@ public final class ScalingPolicy {
       lastLaunchAt = now;
     }
 
-    int removable = active - cfg.minWorkers();
-    for (WorkerRecord w : managed) {
+    retire(active, now, actions);
+    return actions;
+  }
+
+  /**
+   * Beyond maxWorkers (an earlier balancer's workers, all adopted) the idlest retire, busy or not:
+   * retiring lets them finish what they hold. Beyond minWorkers, those idle for idleTimeoutMs retire.
+   */
+  private void retire(List<WorkerRecord> active, long now, List<Action> actions) {
+    List<WorkerRecord> idlestFirst = new ArrayList<>(active);
+    idlestFirst.sort(Comparator.comparingLong(WorkerRecord::lastWorkAt));
+    int surplus = active.size() - cfg.maxWorkers();
+    int removable = active.size() - cfg.minWorkers();
+    for (WorkerRecord w : idlestFirst) {
       if (removable <= 0) {
         break;
       }
-      if (w.state() == WorkerState.ACTIVE && now - w.lastWorkAt() > cfg.idleTimeoutMs()) {
-        actions.add(new Retire(w.id(), "no work for " + (now - w.lastWorkAt()) + " ms"));
+      long idle = now - w.lastWorkAt();
+      if (surplus > 0) {
+        actions.add(new Retire(w.id(), "above maxWorkers=" + cfg.maxWorkers()));
+        surplus--;
+        removable--;
+      } else if (idle > cfg.idleTimeoutMs()) {
+        actions.add(new Retire(w.id(), "no work for " + idle + " ms"));
         removable--;
       }
     }
-    return actions;
   }
 
   /** A launch failed (or a launched worker never booted); retrying later may or may not help. */
@@ -102,8 +126,24 @@ public final class ScalingPolicy {
       blockedReason = message;
       return;
     }
-    long backoff = FIRST_BACKOFF_MS << Math.min(30, consecutiveFailures - 1);
-    nextLaunchAt = now + Math.min(cfg.maxBackoffMs(), backoff);
+    nextLaunchAt = now + backoff(consecutiveFailures);
+  }
+
+  /** A request to stop the worker went to the fleet: no other until it answers. */
+  public void terminateStarted(WorkerRecord w) {
+    w.nextTerminateAt = Long.MAX_VALUE;
+  }
+
+  /** The fleet could not stop the worker: try again after a back-off, as for launches. */
+  public void terminateFailed(WorkerRecord w, long now, String message) {
+    w.terminateFailures++;
+    w.lastTerminateError = message;
+    w.nextTerminateAt = now + backoff(w.terminateFailures);
+  }
+
+  /** The pause after the n-th failure in a row: 1 s, doubling, at most maxBackoffMs. */
+  long backoff(int failures) {
+    return Math.min(cfg.maxBackoffMs(), FIRST_BACKOFF_MS << Math.min(30, failures - 1));
   }
 
   /** A launched worker registered: the fleet works, so the back-off starts over. */

@@ -8,7 +8,8 @@ import swell.fleet.FleetMember;
  */
 public final class WorkerRecord {
   final String id;
-  final boolean managed;
+  /** Launched or listed by the fleet; false for a worker that turned up by itself (hand-started). */
+  boolean managed;
   FleetMember member;
   String instanceId;
   WorkerState state;
@@ -18,6 +19,10 @@ public final class WorkerRecord {
   long lastWorkAt;
   long completed;
   int threads;
+  /** While TERMINATING: failed attempts to stop it, when to try again, and why the last one failed. */
+  int terminateFailures;
+  long nextTerminateAt;
+  String lastTerminateError;
 
   WorkerRecord(String id, boolean managed, WorkerState state, long now) {
     this.id = id;
@@ -50,6 +55,14 @@ public final class WorkerRecord {
     return launchedAt;
   }
 
+  public int terminateFailures() {
+    return terminateFailures;
+  }
+
+  /** When a TERMINATING worker's stop is due again; {@code Long.MAX_VALUE} while one is under way. */
+  public long nextTerminateAt() {
+    return nextTerminateAt;
+  }
 
   void moveTo(WorkerState next, long now) {
     if (state != next) {

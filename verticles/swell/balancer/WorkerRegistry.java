@@ -30,9 +30,16 @@ public final class WorkerRegistry {
     return w;
   }
 
-  /** A worker a previous balancer launched, found running: it counts as booting until it registers. */
+  /**
+   * A worker the fleet lists is managed, whoever launched it: found running, it counts as booting
+   * until it registers; already known (it called in first), it keeps its state and becomes managed.
+   */
   public WorkerRecord adopt(FleetMember member, long now) {
-    WorkerRecord w = launching(member.workerId(), now);
+    WorkerRecord w = workers.get(member.workerId());
+    if (w == null) {
+      w = launching(member.workerId(), now);
+    }
+    w.managed = true;
     w.member = member;
     w.instanceId = member.instanceId();
     return w;
@@ -83,7 +90,7 @@ public final class WorkerRegistry {
   public JsonArray toJson(long now) {
     JsonArray out = new JsonArray();
     for (WorkerRecord w : workers.values()) {
-      out.add(new JsonObject()
+      JsonObject j = new JsonObject()
           .put("id", w.id)
           .put("instanceId", w.instanceId)
           .put("state", w.state.wireName())
@@ -92,7 +99,13 @@ public final class WorkerRegistry {
           .put("lastSeenMsAgo", now - w.lastSeen)
           .put("idleMs", now - w.lastWorkAt)
           .put("threads", w.threads)
-          .put("completed", w.completed));
+          .put("completed", w.completed);
+      if (w.state == WorkerState.TERMINATING && w.terminateFailures > 0) {
+        j.put("terminateFailures", w.terminateFailures)
+            .put("lastTerminateError", w.lastTerminateError)
+            .put("nextTerminateInMs", w.nextTerminateAt == Long.MAX_VALUE ? null : Math.max(0, w.nextTerminateAt - now));
+      }
+      out.add(j);
     }
     return out;
   }

@@ -47,12 +47,14 @@ final class WorkerRoutes {
   private final Context context;
   /** Told when works went back to the queue, so waiting workers get them. */
   private final Runnable onReturnedWork;
+  /** Told when results were recorded, so waiting pulls get them. */
+  private final Runnable onResults;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
-               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork) {
+               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -61,6 +63,7 @@ final class WorkerRoutes {
     this.clock = clock;
     this.context = context;
     this.onReturnedWork = onReturnedWork;
+    this.onResults = onResults;
   }
 
   void mount(Router router) {
@@ -123,7 +126,7 @@ final class WorkerRoutes {
     log.info("worker {} registered ({} threads, instance {})", id, threads, body.getString("instanceId", "-"));
     return Future.succeededFuture(new JsonObject()
         .put("leaseMs", cfg.leaseMs())
-        .put("retire", w.state() == WorkerState.RETIRING));
+        .put("retire", w.state().leaving()));
   }
 
   /** Every contact counts as a sign of life; the first from a launched worker means it booted. */
@@ -151,7 +154,7 @@ final class WorkerRoutes {
     }
     WorkerRecord w = noteSeen(id, null, 0);
     HttpPoll poll = new HttpPoll(ctx, w, max);
-    if (w.state() == WorkerState.RETIRING) {
+    if (w.state().leaving()) {
       poll.answerRetire();
       return;
     }
@@ -252,6 +255,9 @@ final class WorkerRoutes {
             w.completed += outcome.recorded();
             w.lastSeen = now;
           }
+          if (outcome.recorded() > 0) {
+            onResults.run();
+          }
           resultsNotHolder += outcome.notHolder();
           resultsDuplicate += outcome.duplicates();
           if (outcome.notHolder() > 0) {
@@ -286,7 +292,7 @@ final class WorkerRoutes {
           if (held > 0) {
             w.lastWorkAt = now; // computing a long work is not idleness
           }
-          return new JsonObject().put("held", held).put("retire", w.state() == WorkerState.RETIRING);
+          return new JsonObject().put("held", held).put("retire", w.state().leaving());
         });
   }
 

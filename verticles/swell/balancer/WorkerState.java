@@ -9,7 +9,17 @@ public enum WorkerState {
   /** Registered and polling for work. */
   ACTIVE,
   /** Told to drain and leave; gets no new work. */
-  RETIRING;
+  RETIRING,
+  /**
+   * The fleet was asked to stop it; the record stays, and the request is retried, until the fleet
+   * confirms, so a stop that failed does not leave a worker running that nobody tracks.
+   */
+  TERMINATING;
+
+  /** On its way out: it gets no new work, and its polls and heartbeats are answered {@code retire}. */
+  public boolean leaving() {
+    return this == RETIRING || this == TERMINATING;
+  }
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);

@@ -48,6 +48,12 @@ public final class Params {
     return "must be an integer from " + min + " to " + max;
   }
 
+  /** An optional parameter checked like {@link #intParam}: null when absent, else an integer in range or a 400. */
+  public static Integer optionalInt(RoutingContext ctx, String name, int min, int max) {
+    List<String> values = ctx.queryParam(name);
+    return values.isEmpty() ? null : (int) check(name, values, min, max);
+  }
+
   private static String truncate(String v) {
     return v.length() > 40 ? v.substring(0, 40) + "…" : v;
   }

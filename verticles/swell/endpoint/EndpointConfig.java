@@ -8,10 +8,26 @@ import swell.common.Limits;
 import java.net.URI;
 import java.util.List;
 
-/** The endpoint's config: where it listens, which balancers it forwards to, and its limits. */
+/**
+ * The endpoint's config: where it listens, which balancers it forwards to, which client keys it
+ * accepts, and its limits.
+ *
+ * @param maxInFlightBytes bytes of request bodies the process holds at once (read, waiting, being
+ *     forwarded); past it enqueues are refused as busy
+ * @param forwardQueueMax works one endpoint instance holds waiting for a forward; past it, busy
+ * @param bodyTimeoutMs a request body not received within this gets 408
+ */
 public record EndpointConfig(String host, int port, List<String> balancerUrls, String clusterToken, Limits limits,
                              int forwardPoolSize, long forwardTimeoutMs, int forwardBatchMax, int forwardMaxInFlight,
-                             int instances) {
+                             int instances, ApiKeys apiKeys, long maxInFlightBytes, int forwardQueueMax,
+                             long bodyTimeoutMs) {
+  /**
+   * 256 MiB: an endpoint holds about one byte of heap per byte in flight (a body is copied once, into
+   * its batch, and released from its request), so this fits the heap of the smallest instance an
+   * endpoint is deployed on (a t3.micro's 1 GiB at 75%) with room for the rest, while 32 uploads of
+   * the default 8 MiB maxBodyBytes still go through at once.
+   */
+  static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 256L * 1024 * 1024;
 
   public static EndpointConfig from(ConfigReader r) {
     EndpointConfig c = read(r, r.integer("port", 5000, 0, 65535), null, null);
@@ -28,17 +44,27 @@ public record EndpointConfig(String host, int port, List<String> balancerUrls, S
     for (String u : balancerUrls) {
       checkUrl("balancerUrls", u);
     }
+    Limits limits = Limits.read(r);
+    long maxInFlightBytes = r.number("maxInFlightBytes", DEFAULT_MAX_IN_FLIGHT_BYTES, 1024, 1L << 40);
+    if (maxInFlightBytes < limits.maxBodyBytes()) {
+      throw r.bad("maxInFlightBytes", "is " + maxInFlightBytes + ", less than maxBodyBytes (" + limits.maxBodyBytes()
+          + "): a body of the largest allowed size would always be refused");
+    }
     return new EndpointConfig(
         r.string("host", "0.0.0.0"),
         port,
         balancerUrls,
         token != null ? token : r.string("clusterToken", ""),
-        Limits.read(r),
+        limits,
         r.integer("forwardPoolSize", 32, 1, 1024),
         r.number("forwardTimeoutMs", 10_000, 100, 600_000),
         r.integer("forwardBatchMax", 256, 1, 10_000),
         r.integer("forwardMaxInFlight", 4, 1, 1024),
-        r.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        r.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        ApiKeys.read(r),
+        maxInFlightBytes,
+        r.integer("forwardQueueMax", 10_000, 1, 1_000_000),
+        r.number("bodyTimeoutMs", 30_000, 100, 3_600_000));
   }
 
   static void checkUrl(String key, String u) {

@@ -14,10 +14,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class EndpointGroup extends VerticleBase {
   private final EndpointConfig cfg;
+  private final InFlightBytes inFlight;
   private final List<EndpointVerticle> started = new CopyOnWriteArrayList<>();
 
   public EndpointGroup(EndpointConfig cfg) {
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()));
+  }
+
+  /** {@code inFlight} bounds the bodies of every endpoint in the process (the {@code local} role has several). */
+  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight) {
     this.cfg = cfg;
+    this.inFlight = inFlight;
   }
 
   /** The port the group listens on, once started. */
@@ -30,7 +37,7 @@ public final class EndpointGroup extends VerticleBase {
     // A port of 0 means "any": each copy would get a different one, so it runs alone.
     int instances = cfg.port() == 0 ? 1 : cfg.instances();
     return vertx.deployVerticle(() -> {
-      EndpointVerticle e = new EndpointVerticle(cfg);
+      EndpointVerticle e = new EndpointVerticle(cfg, inFlight);
       started.add(e);
       return e;
     }, new DeploymentOptions().setInstances(instances));

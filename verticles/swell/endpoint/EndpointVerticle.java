@@ -3,44 +3,60 @@ package swell.endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import swell.common.ApiError;
-import swell.common.EnqueueFrames;
 import swell.common.HttpErrors;
 import swell.common.Params;
 import swell.common.WorkIds;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The public face of Swell. Stateless: it checks every limit, gives each work its UUIDv7 id and
- * forwards to the balancers; the id is returned only once a balancer has stored the work.
+ * The public face of Swell. Stateless: it authenticates clients, checks every limit, gives each work
+ * its UUIDv7 id and forwards to the balancers, naming the client's key as the owner; the id is
+ * returned only once a balancer has stored the work.
  */
 public final class EndpointVerticle extends VerticleBase {
-  private static final Logger log = LoggerFactory.getLogger(EndpointVerticle.class);
-  /** Idempotency keys longer than this are refused: they are stored with the work. */
-  private static final int MAX_IDEMPOTENCY_KEY = 200;
+  /** The longest a pull may ask to wait for a first result ({@code waitMs}). */
+  static final int MAX_WAIT_MS = 30_000;
+  /** The longest a pull may hide its results before they come back unacknowledged ({@code ackMs}). */
+  static final int MAX_ACK_MS = 600_000;
+  /** Bytes an acknowledgement body may take per id (36 characters quoted, a comma, some spacing). */
+  private static final int ACK_BYTES_PER_ID = 64;
+  /** The owner a request's key proved, kept on its routing context. */
+  private static final String OWNER = "swell.owner";
+  /** The body deadlines are swept this often at most, so a 408 comes within a second of its deadline. */
+  private static final long MAX_SWEEP_MS = 1_000;
 
   private final EndpointConfig cfg;
+  private final InFlightBytes inFlight;
   private BalancerClient balancers;
-  private EnqueueBatcher batcher;
+  private BodyDeadlines deadlines;
+  private EnqueueRoute enqueue;
   private HttpServer server;
+  private long sweeper = -1;
 
   public EndpointVerticle(EndpointConfig cfg) {
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()));
+  }
+
+  /** {@code inFlight} is shared by every endpoint of the process: they share its heap. */
+  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight) {
     this.cfg = cfg;
+    this.inFlight = inFlight;
   }
 
   /** The port the endpoint listens on, once started (useful when configured as 0). */
@@ -52,117 +68,154 @@ public final class EndpointVerticle extends VerticleBase {
   public Future<?> start() {
     balancers = new BalancerClient(vertx, cfg.balancerUrls(), cfg.clusterToken(), cfg.forwardPoolSize(),
         cfg.forwardTimeoutMs());
-    batcher = new EnqueueBatcher(balancers, cfg.forwardMaxInFlight(), cfg.forwardBatchMax());
+    deadlines = new BodyDeadlines(cfg.bodyTimeoutMs());
+    sweeper = vertx.setPeriodic(Math.max(10, Math.min(MAX_SWEEP_MS, cfg.bodyTimeoutMs() / 4)), t -> deadlines.sweep());
+    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(balancers, cfg.forwardMaxInFlight(),
+        cfg.forwardBatchMax(), cfg.forwardQueueMax()), deadlines);
+    long requestTimeoutMs = cfg.limits().requestTimeoutMs();
+    TimeoutHandler timeout = TimeoutHandler.create(requestTimeoutMs, 503);
     Router router = Router.router(vertx);
     HttpErrors.install(router);
-    router.route().handler(TimeoutHandler.create(cfg.limits().requestTimeoutMs(), 503));
+    router.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
+    router.get("/ready").handler(timeout).respond(this::ready);
+    router.route().handler(this::authenticate);
     // PUT /enqueue never reaches the router (see handle); any other method on it is wrong.
     router.route("/enqueue").handler(ctx -> ctx.fail(new ApiError(405, "method_not_allowed",
         ctx.request().method() + " is not allowed on /enqueue", null)));
-    router.post("/pullCompleted").respond(this::pullCompleted);
-    router.get("/work/:id").respond(this::work);
-    router.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
-    router.get("/ready").respond(this::ready);
+    router.post("/pullCompleted").handler(TimeoutHandler.create(requestTimeoutMs + MAX_WAIT_MS, 503))
+        .respond(this::pullCompleted);
+    // vertx-web wants a body handler on a route of its own when a user handler comes before it.
+    router.post("/ackCompleted").handler(timeout).handler(this::bodyDue);
+    router.post("/ackCompleted")
+        .handler(BodyHandler.create(false).setBodyLimit(1024L + (long) cfg.limits().maxTop() * ACK_BYTES_PER_ID));
+    router.post("/ackCompleted").handler(this::bodyArrived).respond(this::ackCompleted);
+    router.get("/work/:id").handler(timeout).respond(this::work);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(cfg.host())
         .setMaxHeaderSize(cfg.limits().maxHeaderBytes())
         .setIdleTimeout(cfg.limits().idleTimeoutSeconds())
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        // 100 Continue is sent once a request passed every check that can refuse it (see EnqueueRoute).
+        .setHandle100ContinueAutomatically(false);
     return vertx.createHttpServer(options).requestHandler(req -> handle(req, router)).listen(cfg.port())
         .onSuccess(s -> server = s);
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweeper);
     balancers.close();
     return Future.succeededFuture();
   }
 
   /**
-   * The hot route, PUT /enqueue, is served here without the router: at tens of thousands of
-   * requests per second the routing context, body handler and timeout timer per request cost more
-   * than the rest of the endpoint's work (measured: see bench/README.md). Every other route goes
-   * through the router.
+   * The hot route, PUT /enqueue, is served without the router: at tens of thousands of requests per
+   * second the routing context, body handler and timeout timer per request cost more than the rest of
+   * the endpoint's work (measured: see bench/README.md). Every other route goes through the router.
    */
   private void handle(HttpServerRequest req, Router router) {
     if (req.method() == HttpMethod.PUT && "/enqueue".equals(req.path())) {
-      enqueue(req);
+      enqueue.handle(req);
     } else {
       router.handle(req);
     }
   }
 
-  /** Checks parameters and a declared body size before a byte of the body is read, then forwards. */
-  private void enqueue(HttpServerRequest req) {
-    int iterations;
-    String key = req.getHeader("Idempotency-Key");
-    try {
-      iterations = Params.intParam("iterations", req.params().getAll("iterations"), 1, cfg.limits().maxIterations());
-      String length = req.getHeader("Content-Length");
-      if (length != null && parseLength(length) > cfg.limits().maxBodyBytes()) {
-        throw tooLarge();
-      }
-      if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY)) {
-        throw ApiError.badRequest("Idempotency-Key", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
-      }
-    } catch (ApiError e) {
-      HttpErrors.send(req.response(), e);
+  static ApiError unauthorized() {
+    return ApiError.unauthorized("a valid client key is required: send Authorization: Bearer <key>");
+  }
+
+  /** Every route but /health and /ready needs a client key when the endpoint has any. */
+  private void authenticate(RoutingContext ctx) {
+    String owner = cfg.apiKeys().owner(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+    if (owner == null) {
+      HttpErrors.refuseUnread(ctx.request(), unauthorized());
       return;
     }
-    readBody(req).compose(body -> batcher.submit(new EnqueueFrames.Frame(WorkIds.next(System.currentTimeMillis()),
-            iterations, "", key, body)))
-        .onSuccess(answer -> {
-          HttpServerResponse resp = req.response();
-          if (answer.retryAfter() != null) {
-            resp.putHeader("Retry-After", answer.retryAfter());
-          }
-          resp.setStatusCode(answer.status()).putHeader("Content-Type", "application/json").end(answer.body());
-        })
-        .onFailure(e -> {
-          if (e instanceof ApiError a) {
-            HttpErrors.send(req.response(), a);
-          } else {
-            log.error("PUT /enqueue failed", e);
-            HttpErrors.send(req.response(), new ApiError(500, "internal",
-                "the server failed to handle the request; it was logged", null));
-          }
-        });
+    ctx.put(OWNER, owner);
+    ctx.next();
   }
 
-  /** The whole body, or a 413 as soon as it grows past maxBodyBytes (a chunked body declares no size). */
-  private Future<Buffer> readBody(HttpServerRequest req) {
-    Promise<Buffer> body = Promise.promise();
-    Buffer acc = Buffer.buffer();
-    int max = cfg.limits().maxBodyBytes();
-    req.handler(chunk -> {
-      if (acc.length() + chunk.length() > max) {
-        req.handler(null);
-        body.tryFail(tooLarge());
-      } else {
-        acc.appendBuffer(chunk);
-      }
-    });
-    req.endHandler(v -> body.tryComplete(acc));
-    req.exceptionHandler(body::tryFail);
-    return body.future();
-  }
-
-  private ApiError tooLarge() {
-    return ApiError.bodyTooLarge("", cfg.limits().maxBodyBytes());
-  }
-
-  private static long parseLength(String length) {
-    try {
-      return Long.parseLong(length.trim());
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("Content-Length", "must be a number");
-    }
+  /** The owner's header for the balancer; none for the anonymous owner. */
+  private static Map<String, String> ownerHeaders(RoutingContext ctx) {
+    String owner = ctx.get(OWNER);
+    return owner.isEmpty() ? Map.of() : Map.of("Swell-Owner", owner);
   }
 
   private Future<Object> pullCompleted(RoutingContext ctx) {
     int top = Params.intParam(ctx, "top", 1, cfg.limits().maxTop());
-    return balancers.send(HttpMethod.POST, "/pullCompleted?top=" + top, Map.of(), null)
+    Integer ackMs = Params.optionalInt(ctx, "ackMs", 1, MAX_ACK_MS);
+    Integer waitMs = Params.optionalInt(ctx, "waitMs", 0, MAX_WAIT_MS);
+    String path = "/pullCompleted?top=" + top + (ackMs == null ? "" : "&ackMs=" + ackMs)
+        + (waitMs == null ? "" : "&waitMs=" + waitMs);
+    return balancers.sendOnce(HttpMethod.POST, path, ownerHeaders(ctx), waitMs == null ? 0 : waitMs)
+        .recover(e -> Future.failedFuture(e instanceof BalancerClient.OutcomeUnknown ? pullUnknown(ackMs) : e))
         .compose(resp -> relay(ctx, resp));
+  }
+
+  /** A pull is never sent twice: once sent and unanswered, what it handed out is for the client to learn. */
+  private static ApiError pullUnknown(Integer ackMs) {
+    return ApiError.outcomeUnknown("the pull was sent to a balancer but no answer came back, and a pull is never "
+        + "sent twice; " + (ackMs != null
+        ? "any results it handed out come back to the queue after ackMs (" + ackMs + " ms) unacknowledged: pull "
+            + "again after that"
+        : "any results it handed out are gone from the pull queue (pull with ackMs to have them come back); "
+            + "GET /work/{id} still shows each result"), null);
+  }
+
+  /** Starts the clock on a routed request's body; {@link #bodyArrived} stops it. */
+  private void bodyDue(RoutingContext ctx) {
+    BodyDeadlines.Entry due = new BodyDeadlines.Entry() {
+      @Override
+      void expire() {
+        HttpErrors.refuseMidBody(ctx.request(), BodyDeadlines.timedOut(cfg.bodyTimeoutMs()));
+      }
+    };
+    deadlines.add(due);
+    ctx.put(BodyDeadlines.Entry.class.getName(), due);
+    ctx.addEndHandler(v -> deadlines.remove(due));
+    ctx.next();
+  }
+
+  private void bodyArrived(RoutingContext ctx) {
+    deadlines.remove(ctx.get(BodyDeadlines.Entry.class.getName()));
+    ctx.next();
+  }
+
+  private Future<Object> ackCompleted(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      throw new ApiError(400, "bad_request", "the body must be a JSON object {\"ids\":[...]}", null);
+    }
+    if (!(body.getValue("ids") instanceof JsonArray ids)) {
+      throw ApiError.badRequest("ids", "must be a list of work ids");
+    }
+    if (ids.size() > cfg.limits().maxTop()) {
+      throw ApiError.badRequest("ids", "must hold at most maxTop (" + cfg.limits().maxTop() + ") ids, not "
+          + ids.size());
+    }
+    JsonArray clean = new JsonArray(new ArrayList<>(ids.size()));
+    for (Object v : ids) {
+      UUID id = v instanceof String s ? WorkIds.parse(s) : null;
+      if (id == null) {
+        throw ApiError.badRequest("ids", "must hold work ids (UUIDs), not " + truncate(String.valueOf(v)));
+      }
+      clean.add(id.toString());
+    }
+    Map<String, String> headers = new HashMap<>(ownerHeaders(ctx));
+    headers.put("Content-Type", "application/json");
+    return balancers.sendIdempotent(HttpMethod.POST, "/ackCompleted", headers,
+            new JsonObject().put("ids", clean).toBuffer())
+        .compose(resp -> relay(ctx, resp));
+  }
+
+  private static String truncate(String v) {
+    return v.length() > 40 ? v.substring(0, 40) + "…" : v;
   }
 
   private Future<Object> work(RoutingContext ctx) {
@@ -170,7 +223,7 @@ public final class EndpointVerticle extends VerticleBase {
     if (id == null) {
       return Future.failedFuture(ApiError.notFound("no work with id " + ctx.pathParam("id")));
     }
-    return balancers.send(HttpMethod.GET, "/work/" + id, Map.of(), null)
+    return balancers.sendIdempotent(HttpMethod.GET, "/work/" + id, ownerHeaders(ctx), null)
         .compose(resp -> relay(ctx, resp));
   }
 
@@ -184,16 +237,18 @@ public final class EndpointVerticle extends VerticleBase {
    * Passes the balancer's answer through: its status, JSON body and Retry-After. The body is
    * already JSON, so it is written as it came rather than decoded and encoded again.
    */
-  private Future<Object> relay(RoutingContext ctx, HttpResponse<Buffer> resp) {
-    if (resp.statusCode() == 401) {
+  private Future<Object> relay(RoutingContext ctx, BalancerClient.Reply resp) {
+    if (resp.status() == 401) {
       // The endpoint's token is wrong: a config problem of ours, not the client's.
       return Future.failedFuture(new IllegalStateException("the balancer refused this endpoint's clusterToken"));
     }
-    String retryAfter = resp.getHeader("Retry-After");
-    if (retryAfter != null) {
-      ctx.response().putHeader("Retry-After", retryAfter);
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return Future.succeededFuture();
     }
-    ctx.response().setStatusCode(resp.statusCode()).putHeader("Content-Type", "application/json");
+    if (resp.retryAfter() != null) {
+      ctx.response().putHeader("Retry-After", resp.retryAfter());
+    }
+    ctx.response().setStatusCode(resp.status()).putHeader("Content-Type", "application/json");
     Buffer body = resp.body();
     return ctx.response().end(body == null ? Buffer.buffer() : body).map(v -> null);
   }

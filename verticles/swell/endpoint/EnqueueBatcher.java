@@ -1,9 +1,9 @@
 package swell.endpoint;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import swell.common.ApiError;
@@ -13,14 +13,15 @@ import swell.common.EnqueueFrames.Frame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 
 /**
  * Coalesces enqueues into few forwards. While fewer than {@code maxInFlight} batches are on their
  * way, a work goes out at once (alone, at low load: no added latency); otherwise it waits for the
  * next batch, which takes everything waiting then. Under load one forward and one commit carry
  * dozens of works, which is what lets a durable enqueue approach the speed of a bare HTTP answer.
- * Runs on its endpoint's event loop only.
+ * At most {@code maxWaiting} works wait; past that a work is refused as busy. Runs on its
+ * endpoint's event loop only.
  */
 final class EnqueueBatcher {
   /** A batch carries at most this many bytes of bodies, unless one work alone is larger. */
@@ -28,6 +29,10 @@ final class EnqueueBatcher {
 
   /** The balancer's answer for one work: the status and JSON body the client gets. */
   record Answer(int status, Buffer body, String retryAfter) {
+    static Answer of(ApiError e) {
+      return new Answer(e.status(), e.toJson().toBuffer(),
+          e.retryAfterSeconds() == null ? null : e.retryAfterSeconds().toString());
+    }
   }
 
   private record Waiting(Frame frame, Promise<Answer> answer) {
@@ -36,80 +41,123 @@ final class EnqueueBatcher {
   private final BalancerClient balancers;
   private final int maxInFlight;
   private final int maxBatch;
+  private final int maxWaiting;
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  EnqueueBatcher(BalancerClient balancers, int maxInFlight, int maxBatch) {
+  EnqueueBatcher(BalancerClient balancers, int maxInFlight, int maxBatch, int maxWaiting) {
     this.balancers = balancers;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
+    this.maxWaiting = maxWaiting;
+  }
+
+  /** True when a work submitted now would be refused: checked before a body is read, to refuse it unread. */
+  boolean full() {
+    return waiting.size() >= maxWaiting;
   }
 
   Future<Answer> submit(Frame frame) {
+    if (full()) {
+      return Future.failedFuture(busy());
+    }
     Promise<Answer> p = Promise.promise();
     waiting.addLast(new Waiting(frame, p));
     pump();
     return p.future();
   }
 
+  static ApiError busy() {
+    return ApiError.unavailable("busy", "the endpoint has as many works waiting for the balancer as it may "
+        + "hold (forwardQueueMax); retry later", 1);
+  }
+
   private void pump() {
     while (inFlight < maxInFlight && !waiting.isEmpty()) {
-      List<Waiting> batch = new ArrayList<>();
+      List<Frame> frames = new ArrayList<>();
+      List<Promise<Answer>> answers = new ArrayList<>();
       int bytes = 0;
-      while (!waiting.isEmpty() && batch.size() < maxBatch) {
+      while (!waiting.isEmpty() && frames.size() < maxBatch) {
         int next = waiting.peekFirst().frame().encodedSize();
-        if (!batch.isEmpty() && bytes + next > MAX_BATCH_BYTES) {
+        if (!frames.isEmpty() && bytes + next > MAX_BATCH_BYTES) {
           break;
         }
         bytes += next;
-        batch.add(waiting.pollFirst());
+        Waiting w = waiting.pollFirst();
+        frames.add(w.frame());
+        answers.add(w.answer());
       }
-      send(batch);
+      send(frames, answers);
     }
   }
 
-  private void send(List<Waiting> batch) {
+  /** Sends one batch; from here on only the encoded batch holds the bodies, until it is answered. */
+  private void send(List<Frame> frames, List<Promise<Answer>> answers) {
     inFlight++;
-    List<Frame> frames = new ArrayList<>(batch.size());
-    batch.forEach(w -> frames.add(w.frame()));
-    balancers.send(HttpMethod.POST, "/enqueue_batch", Map.of("Content-Type", "application/octet-stream"),
-            EnqueueFrames.encode(frames))
-        .onComplete(ar -> {
-          inFlight--;
-          if (ar.failed()) {
-            ApiError e = ar.cause() instanceof ApiError a ? a
-                : ApiError.unavailable("no_balancer", "no balancer is reachable right now; retry later", 1);
-            batch.forEach(w -> w.answer().fail(e));
-          } else if (ar.result().statusCode() != 200) {
-            // The whole batch was refused (a config mismatch, say): every work gets that answer.
-            Answer same = new Answer(ar.result().statusCode(), bodyOrEmpty(ar.result().bodyAsString()).toBuffer(),
-                ar.result().getHeader("Retry-After"));
-            batch.forEach(w -> w.answer().complete(same));
-          } else {
-            JsonArray results = ar.result().bodyAsJsonObject().getJsonArray("results");
-            for (int i = 0; i < batch.size(); i++) {
-              JsonObject r = results.getJsonObject(i);
-              String id = r.getString("id");
-              if (id != null) {
-                // The common answer, written by hand: a JSON encoder per work costs more than the rest.
-                batch.get(i).answer().complete(new Answer(200, Buffer.buffer("{\"id\":\"" + id + "\"}"), null));
-                continue;
-              }
-              int status = r.getInteger("status", 500);
-              Object retry = r.remove("retryAfter");
-              r.remove("status");
-              batch.get(i).answer().complete(new Answer(status, r.toBuffer(), retry == null ? null : retry.toString()));
-            }
-          }
-          pump();
-        });
+    UUID[] ids = new UUID[frames.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = frames.get(i).id();
+    }
+    balancers.sendBatch(EnqueueFrames.encode(frames)).onComplete(ar -> {
+      inFlight--;
+      settle(ids, answers, ar);
+      pump();
+    });
   }
 
-  private static JsonObject bodyOrEmpty(String s) {
+  private static void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BalancerClient.Reply> ar) {
+    if (ar.failed()) {
+      if (ar.cause() instanceof BalancerClient.OutcomeUnknown) {
+        for (int i = 0; i < ids.length; i++) {
+          answers.get(i).complete(unknown(ids[i]));
+        }
+        return;
+      }
+      ApiError e = ar.cause() instanceof ApiError a ? a
+          : ApiError.unavailable("no_balancer", "no balancer is reachable right now; retry later", 1);
+      answers.forEach(p -> p.fail(e));
+      return;
+    }
+    BalancerClient.Reply reply = ar.result();
+    if (reply.status() != 200) {
+      // The whole batch was refused (a full store, say) and nothing of it stored: every work gets that answer.
+      Answer same = new Answer(reply.status(), bodyOrEmpty(reply.body()).toBuffer(), reply.retryAfter());
+      answers.forEach(p -> p.complete(same));
+      return;
+    }
     try {
-      return s == null ? new JsonObject() : new JsonObject(s);
+      JsonArray results = reply.body().toJsonObject().getJsonArray("results");
+      for (int i = 0; i < ids.length; i++) {
+        JsonObject r = results.getJsonObject(i);
+        String id = r.getString("id");
+        if (id != null) {
+          // The common answer, written by hand: a JSON encoder per work costs more than the rest.
+          answers.get(i).complete(new Answer(200, Buffer.buffer("{\"id\":\"" + id + "\"}"), null));
+          continue;
+        }
+        int status = r.getInteger("status", 500);
+        Object retry = r.remove("retryAfter");
+        r.remove("status");
+        answers.get(i).complete(new Answer(status, r.toBuffer(), retry == null ? null : retry.toString()));
+      }
     } catch (RuntimeException e) {
-      return new JsonObject().put("error", "balancer_error").put("message", s);
+      // A 200 the endpoint cannot read: the works may well be stored, so no client may be told otherwise.
+      for (int i = 0; i < ids.length; i++) {
+        answers.get(i).tryComplete(unknown(ids[i]));
+      }
+    }
+  }
+
+  private static Answer unknown(UUID id) {
+    return Answer.of(ApiError.outcomeUnknown("the work was sent to a balancer but no usable answer came back, so it "
+        + "may or may not be stored; ask GET /work/" + id + " before enqueueing it again", id));
+  }
+
+  private static JsonObject bodyOrEmpty(Buffer b) {
+    try {
+      return b == null || b.length() == 0 ? new JsonObject() : b.toJsonObject();
+    } catch (RuntimeException e) {
+      return new JsonObject().put("error", "balancer_error").put("message", b.toString());
     }
   }
 }

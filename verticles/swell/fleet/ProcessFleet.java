@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import swell.common.ConfigReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,12 +24,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Workers as child JVMs of this same jar on this machine. Their pids are written to
  * {@code dataDir/process-fleet.json}, so a balancer that was killed finds them again on restart
- * (adopts them) instead of leaking them; a clean stop of the balancer stops them all.
+ * (adopts them) instead of leaking them; a clean stop of the balancer stops them all. A record
+ * goes only once its process is gone, so a stop that failed is found by a retry or the next
+ * balancer. The cluster token reaches a child in its environment, never on its command line.
  */
 public final class ProcessFleet implements Fleet {
   private static final Logger log = LoggerFactory.getLogger(ProcessFleet.class);
   /** How long a worker gets to leave after SIGTERM before it is killed. */
   private static final long TERM_GRACE_MS = 10_000;
+  /** How long a SIGKILLed worker may take to disappear before the stop counts as failed. */
+  private static final long KILL_WAIT_MS = 5_000;
+  private static final long EXIT_POLL_MS = 50;
 
   private final Vertx vertx;
   private final FleetConfig cfg;
@@ -36,6 +42,8 @@ public final class ProcessFleet implements Fleet {
   private final String clusterToken;
   private final Path recordFile;
   private final Map<String, Child> children = new LinkedHashMap<>();
+  /** Whether the records of an earlier balancer were read; nothing is saved before, or they would be lost. */
+  private boolean loaded;
 
   private record Child(String workerId, long pid, long startedAt) {
   }
@@ -67,6 +75,8 @@ public final class ProcessFleet implements Fleet {
       ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
       // The child's config is the one above; the balancer's own overrides must not leak into it.
       pb.environment().keySet().removeIf(k -> k.startsWith("SWELL_") && !k.equals("SWELL_LOG_LEVEL"));
+      // In the environment, not the command line: any user on the machine can read the latter in ps.
+      pb.environment().put(ConfigReader.envName("clusterToken"), clusterToken);
       Process p;
       try {
         p = pb.start();
@@ -76,6 +86,7 @@ public final class ProcessFleet implements Fleet {
       long startedAt = startInstant(p.toHandle()).orElse(0L);
       Child c = new Child(workerId, p.pid(), startedAt);
       synchronized (children) {
+        loadOnce();
         children.put(workerId, c);
         save();
       }
@@ -84,11 +95,11 @@ public final class ProcessFleet implements Fleet {
     }, false);
   }
 
+  /** The child's config on its command line: everything but the token. */
   private JsonObject workerConfig(String workerId) {
     return new JsonObject()
         .put("role", "worker")
         .put("balancerUrls", new JsonArray().add(balancerUrl))
-        .put("clusterToken", clusterToken)
         .put("workerId", workerId)
         .put("threads", cfg.workerThreads())
         // An orphan whose balancer died for good must not poll forever.
@@ -104,50 +115,101 @@ public final class ProcessFleet implements Fleet {
     return h.info().startInstant().map(Instant::toEpochMilli);
   }
 
+  /** Succeeds once the worker's process is gone; until then its record stays, so nothing is leaked. */
   @Override
   public Future<Void> terminate(FleetMember member) {
     return vertx.executeBlocking(() -> {
       Child c;
       synchronized (children) {
-        c = children.remove(member.workerId());
-        save();
+        loadOnce();
+        c = children.get(member.workerId());
       }
       if (c != null) {
         stop(c);
+        forget(c);
       }
       return null;
     }, false);
   }
 
-  /** SIGTERM first, so the worker can say it leaves; SIGKILL after the grace period. */
+  private void forget(Child c) {
+    synchronized (children) {
+      children.remove(c.workerId, c);
+      save();
+    }
+  }
+
+  /**
+   * SIGTERM first, so the worker can say it leaves; SIGKILL after the grace period. Returns once
+   * the process is gone and throws if it still runs after the SIGKILL.
+   */
   private void stop(Child c) {
     Optional<ProcessHandle> h = live(c);
     if (h.isEmpty()) {
       return;
     }
-    ProcessHandle p = h.get();
-    p.destroy();
-    try {
-      p.onExit().get(TERM_GRACE_MS, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      log.warn("worker {} (pid {}) did not exit within {} ms of SIGTERM; killing it", c.workerId, c.pid, TERM_GRACE_MS);
-      p.destroyForcibly();
+    h.get().destroy();
+    if (gone(c, TERM_GRACE_MS)) {
+      return;
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw new IllegalStateException("stopping worker " + c.workerId + " (pid " + c.pid + ") was interrupted");
+    }
+    log.warn("worker {} (pid {}) did not exit within {} ms of SIGTERM; killing it", c.workerId, c.pid, TERM_GRACE_MS);
+    live(c).ifPresent(ProcessHandle::destroyForcibly);
+    if (!gone(c, KILL_WAIT_MS)) {
+      throw new IllegalStateException("worker " + c.workerId + " (pid " + c.pid + ") still runs " + KILL_WAIT_MS
+          + " ms after SIGKILL");
     }
   }
 
+  /**
+   * Waits up to {@code ms} for the process to go; polled, since a process that is not our child has
+   * no exit event. Interrupted (the balancer is being undeployed), it answers what is true now.
+   */
+  private static boolean gone(Child c, long ms) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    while (live(c).isPresent()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(EXIT_POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return live(c).isEmpty();
+      }
+    }
+    return true;
+  }
+
+  /** The child's process if it still runs: same pid, same start time (not a reused pid), not a zombie. */
   private static Optional<ProcessHandle> live(Child c) {
     return ProcessHandle.of(c.pid)
         .filter(ProcessHandle::isAlive)
-        .filter(h -> c.startedAt == 0 || startInstant(h).map(s -> s == c.startedAt).orElse(true));
+        .filter(h -> c.startedAt == 0 || startInstant(h).map(s -> s == c.startedAt).orElse(true))
+        .filter(h -> !zombie(h.pid()));
+  }
+
+  /**
+   * A dead process its parent has not reaped yet: Java calls it alive, but it runs nothing. An
+   * adopted worker's parent is init, which may reap late.
+   */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int afterName = stat.lastIndexOf(')');
+      return afterName > 0 && afterName + 2 < stat.length() && stat.charAt(afterName + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false; // no /proc (not Linux), or the process just went: isAlive decides
+    }
   }
 
   @Override
   public Future<List<FleetMember>> list() {
     return vertx.executeBlocking(() -> {
       synchronized (children) {
-        if (children.isEmpty()) {
-          load();
-        }
+        loadOnce();
         List<FleetMember> out = new ArrayList<>();
         children.values().removeIf(c -> live(c).isEmpty());
         for (Child c : children.values()) {
@@ -168,29 +230,38 @@ public final class ProcessFleet implements Fleet {
     if (all.isEmpty()) {
       return Future.succeededFuture();
     }
-    // Stop them in parallel: each may take the grace period.
-    List<Future<Void>> stops = new ArrayList<>();
+    // Stop them in parallel: each may take the grace period. A failed stop keeps its record.
+    List<Future<Boolean>> stops = new ArrayList<>();
     for (Child c : all) {
-      Promise<Void> p = Promise.promise();
+      Promise<Boolean> p = Promise.promise();
       Thread t = new Thread(() -> {
-        stop(c);
-        p.complete();
+        try {
+          stop(c);
+          forget(c);
+          p.complete(true);
+        } catch (Exception e) {
+          log.error("stopping worker {} (pid {}) failed; its record stays for the next balancer: {}", c.workerId,
+              c.pid, e.toString());
+          p.complete(false);
+        }
       }, "swell-stop-" + c.workerId);
       t.setDaemon(true);
       t.start();
       stops.add(p.future());
     }
-    return Future.all(stops).map(v -> {
-      synchronized (children) {
-        children.clear();
-        save();
-      }
-      log.info("stopped {} worker processes", all.size());
+    return Future.all(stops).map(done -> {
+      long stopped = done.<Boolean>list().stream().filter(b -> b).count();
+      log.info("stopped {} of {} worker processes", stopped, all.size());
       return null;
     });
   }
 
-  private void load() {
+  /** Reads the records an earlier balancer left, once, before this one changes them. */
+  private void loadOnce() {
+    if (loaded) {
+      return;
+    }
+    loaded = true;
     if (!Files.exists(recordFile)) {
       return;
     }

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -25,6 +26,13 @@ import java.util.function.Consumer;
 final class LoadRun extends VerticleBase {
   static final String ENQUEUE = "enqueue";
   static final String PULL = "pull";
+  static final String ACK = "ack";
+  /**
+   * With --verify, pulled results stay hidden this long unless acknowledged, and come back if an
+   * acknowledgement is lost: a run that checks delivery must not lose results on the way out. The
+   * run acknowledges a page as soon as its ledger holds it, well within this.
+   */
+  static final int ACK_MS = 60_000;
   /** How long a URL may take to answer anything at all before the run refuses to start. */
   private static final long PROBE_TIMEOUT_MS = 3000;
   /** Pullers that found nothing wait longer each time, up to this, so an idle queue is not hammered. */
@@ -71,6 +79,7 @@ final class LoadRun extends VerticleBase {
   private long failedEnqueues;
   private long retries;
   private int pullsInFlight;
+  private int acksInFlight;
   private boolean stopping;
   private boolean timedOut;
   private long drainTimer = -1;
@@ -87,7 +96,7 @@ final class LoadRun extends VerticleBase {
     this.progressEveryMs = progressEveryMs;
     this.emptyPullWaitMs = new long[opt.pullers()];
     this.enqueuePath = "/enqueue?iterations=" + opt.iterations();
-    this.pullPath = "/pullCompleted?top=" + opt.top();
+    this.pullPath = "/pullCompleted?top=" + opt.top() + (opt.verify() ? "&ackMs=" + ACK_MS : "");
     this.requestTimeoutMs = opt.requestTimeout().toMillis();
     this.connectTimeoutMs = Math.min(requestTimeoutMs, 10_000);
   }
@@ -118,11 +127,19 @@ final class LoadRun extends VerticleBase {
   /** One request, its answer read whole; fails on connect errors and timeouts only. */
   private Future<Answer> call(int target, HttpMethod method, String path, Buffer body, long timeoutMs,
                               long connectTimeoutMs) {
+    return call(target, method, path, body, "application/octet-stream", timeoutMs, connectTimeoutMs);
+  }
+
+  private Future<Answer> call(int target, HttpMethod method, String path, Buffer body, String contentType,
+                              long timeoutMs, long connectTimeoutMs) {
     RequestOptions base = targets.get(target);
     RequestOptions req = new RequestOptions(base).setMethod(method).setURI(base.getURI() + path)
         .setIdleTimeout(timeoutMs).setConnectTimeout(connectTimeoutMs);
     if (body != null) {
-      req.putHeader("Content-Type", "application/octet-stream");
+      req.putHeader("Content-Type", contentType);
+    }
+    if (opt.clientKey() != null) {
+      req.putHeader("Authorization", "Bearer " + opt.clientKey());
     }
     return client.request(req)
         .compose(r -> body == null ? r.send() : r.send(body))
@@ -251,9 +268,13 @@ final class LoadRun extends VerticleBase {
     if (ar.failed()) {
       errors.failure(PULL, ar.cause());
     } else if (ar.result().status() == 200) {
-      int n = record(ar.result().body(), now);
+      List<String> ids = new ArrayList<>();
+      int n = record(ar.result().body(), now, ids);
       if (n > 0) {
         lastResultNanos = now;
+      }
+      if (opt.verify() && !ids.isEmpty()) {
+        acknowledge(p, ids);
       }
       // A full page means more is waiting; a partial one means the queue is keeping up.
       emptyPullWaitMs[p] = n > 0 ? 0 : Math.min(MAX_EMPTY_PULL_WAIT_MS, Math.max(5, emptyPullWaitMs[p] * 2));
@@ -265,9 +286,7 @@ final class LoadRun extends VerticleBase {
       }
     }
     if (stopping) {
-      if (pullsInFlight == 0) {
-        finished.tryComplete();
-      }
+      finishedOnceQuiet();
       return;
     }
     if (enqueueDoneNanos >= 0 && ledger.allBack()) {
@@ -281,8 +300,51 @@ final class LoadRun extends VerticleBase {
     }
   }
 
-  /** Feeds a pulled page into the ledger; returns how many results it held. */
-  private int record(Buffer body, long now) {
+  /**
+   * Acknowledges a page the ledger now holds (the ledger verifies every result once the run is over).
+   * When the acknowledgement fails, the results come back after {@link #ACK_MS}, and the ledger counts
+   * them once.
+   */
+  private void acknowledge(int p, List<String> ids) {
+    acksInFlight++;
+    Buffer body = new JsonObject().put("ids", new JsonArray(new ArrayList<>(ids))).toBuffer();
+    call(p % targets.size(), HttpMethod.POST, "/ackCompleted", body, "application/json", requestTimeoutMs,
+        connectTimeoutMs)
+        .onComplete(ar -> {
+          acksInFlight--;
+          if (ar.failed()) {
+            errors.failure(ACK, ar.cause());
+            ledger.unacknowledged(ids);
+          } else if (ar.result().status() != 200) {
+            errors.status(ACK, ar.result().status());
+            ledger.unacknowledged(ids);
+          } else if (ackedCount(ar.result().body()) < ids.size()) {
+            // Some were not found to acknowledge: they had already come back, and will be pulled again.
+            ledger.unacknowledged(ids);
+          }
+          if (stopping) {
+            finishedOnceQuiet();
+          }
+        });
+  }
+
+  private static long ackedCount(Buffer answer) {
+    try {
+      return answer.toJsonObject().getValue("acked") instanceof Number n ? n.longValue() : -1;
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The run is over once the pulls and acknowledgements already sent have come back. */
+  private void finishedOnceQuiet() {
+    if (pullsInFlight == 0 && acksInFlight == 0) {
+      finished.tryComplete();
+    }
+  }
+
+  /** Feeds a pulled page into the ledger, adding its ids to {@code ids}; returns how many results it held. */
+  private int record(Buffer body, long now, List<String> ids) {
     JsonArray page;
     try {
       page = body.toJsonArray();
@@ -300,6 +362,7 @@ final class LoadRun extends VerticleBase {
         Object it = w.getValue("iterations");
         ledger.pulled(id, w.getValue("result") instanceof String r ? r : null,
             it instanceof Number num ? num.longValue() : -1, now);
+        ids.add(id);
         n++;
       } else {
         errors.add(PULL, "result without an id");
@@ -308,7 +371,7 @@ final class LoadRun extends VerticleBase {
     return n;
   }
 
-  /** Stops issuing requests; the run is over once the pulls already sent have come back. */
+  /** Stops issuing requests; the run is over once the pulls and acknowledgements already sent have come back. */
   private void finish() {
     if (stopping) {
       return;
@@ -316,9 +379,7 @@ final class LoadRun extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(drainTimer);
     vertx.cancelTimer(progressTimer);
-    if (pullsInFlight == 0) {
-      finished.tryComplete();
-    }
+    finishedOnceQuiet();
   }
 
   private static String idOf(Buffer answer) {
@@ -376,7 +437,8 @@ final class LoadRun extends VerticleBase {
     long end = lastResultNanos >= 0 ? Math.max(lastResultNanos, enqueueDoneNanos) : enqueueDoneNanos;
     return new Report(opt, enqueueOk, ledger.accepted(), failedEnqueues, retries,
         (enqueueDoneNanos - startNanos) / 1e9, (end - startNanos) / 1e9,
-        ledger.completed(), ledger.missing(), ledger.duplicateResults(), ledger.duplicateIds(), ledger.unknown(),
+        ledger.completed(), ledger.missing(), ledger.duplicateResults(), ledger.redelivered(), ledger.duplicateIds(),
+        ledger.unknown(),
         mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors);
   }
 

@@ -66,8 +66,8 @@ public final class LoadtestCommand implements Callable<Integer> {
       description = "limit on one HTTP request (default: 30s)")
   Duration requestTimeout = Duration.ofSeconds(30);
 
-  @Option(names = "--verify", description = "recompute every result locally; wrong, duplicate or unknown "
-      + "results fail the run")
+  @Option(names = "--verify", description = "pull with acknowledgement (ackMs) and recompute every result locally; "
+      + "wrong, duplicate or unknown results fail the run")
   boolean verify;
 
   @Option(names = "--json", paramLabel = "FILE", description = "also write the report as JSON to FILE")
@@ -84,6 +84,11 @@ public final class LoadtestCommand implements Callable<Integer> {
 
   @Option(names = "--enqueue-only", description = "enqueue and stop: fills a queue (results are not pulled)")
   boolean enqueueOnly;
+
+  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:SWELL_CLIENT_KEY}",
+      description = "client key for endpoints with apiKeys, sent as Authorization: Bearer (default: the "
+          + "SWELL_CLIENT_KEY environment variable; prefer it, since a command line is visible to other users)")
+  String key;
 
   @Option(names = "--warmup-works", paramLabel = "N", description = "first run N works the same way and "
       + "discard their numbers, so JIT compilation in this JVM and in Swell's is not measured (default: 0)")
@@ -191,7 +196,8 @@ public final class LoadtestCommand implements Callable<Integer> {
       }
     }
     return new LoadtestOptions(List.copyOf(clean), clients, works, bodyBytes, iterations, rate, timeout,
-        requestTimeout, verify, seed, top, pullers, enqueueOnly, warmupWorks);
+        requestTimeout, verify, seed, top, pullers, enqueueOnly, warmupWorks,
+        key == null || key.isBlank() ? null : key.trim());
   }
 
   private String checkUrl(String u) {

@@ -6,10 +6,14 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 
-/** One load test's settings, already checked by {@link LoadtestCommand}. */
+/**
+ * One load test's settings, already checked by {@link LoadtestCommand}.
+ *
+ * @param clientKey the key sent as {@code Authorization: Bearer}, or null; never written to a report
+ */
 record LoadtestOptions(List<String> urls, int clients, int works, int bodyBytes, long iterations, double rate,
                        Duration timeout, Duration requestTimeout, boolean verify, long seed, int top, int pullers,
-                       boolean enqueueOnly, int warmupWorks) {
+                       boolean enqueueOnly, int warmupWorks, String clientKey) {
 
   boolean openLoop() {
     return rate > 0;
@@ -18,7 +22,7 @@ record LoadtestOptions(List<String> urls, int clients, int works, int bodyBytes,
   /** The same run with another number of works, as the warm-up uses it. */
   LoadtestOptions withWorks(int n, boolean verifyThem) {
     return new LoadtestOptions(urls, clients, n, bodyBytes, iterations, rate, timeout, requestTimeout, verifyThem,
-        seed, top, pullers, enqueueOnly, 0);
+        seed, top, pullers, enqueueOnly, 0, clientKey);
   }
 
   JsonObject toJson() {

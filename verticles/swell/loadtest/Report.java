@@ -9,9 +9,11 @@ import io.vertx.core.json.JsonObject;
  * @param answered200 enqueues answered 200 (more than {@code accepted} when ids repeat)
  * @param accepted distinct ids the enqueues were answered with
  * @param mismatches results that differ from the local recomputation, or null without {@code --verify}
+ * @param redelivered results handed out again after their acknowledgement failed (counted once, not a fault)
  */
 record Report(LoadtestOptions options, long answered200, long accepted, long failedEnqueues, long retries, double enqueueSeconds,
-              double endToEndSeconds, long completed, long missing, long duplicateResults, long duplicateIds,
+              double endToEndSeconds, long completed, long missing, long duplicateResults, long redelivered,
+              long duplicateIds,
               long unknown, Long mismatches, boolean timedOut, LatencyHistogram.Summary enqueueLatency,
               LatencyHistogram.Summary resultLatency, ErrorTally errors) {
 
@@ -53,6 +55,7 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
           .put("completed", completed)
           .put("missing", missing)
           .put("duplicateResults", duplicateResults)
+          .put("redelivered", redelivered)
           .put("duplicateIds", duplicateIds)
           .put("unknownIds", unknown)
           .put("mismatches", mismatches)
@@ -77,9 +80,10 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
       sb.append(String.format("results    %d completed, %d missing%s; %.2f s end to end: %.0f works/s%n",
           completed, missing, timedOut ? " (timed out)" : "", endToEndSeconds, completionRate()));
       sb.append(String.format("           enqueue to result %s%n", resultLatency.toText()));
-      sb.append(String.format("checks     %s, %d pulled twice, %d ids given twice, %d unknown ids%n",
+      sb.append(String.format("checks     %s, %d pulled twice, %d ids given twice, %d unknown ids%s%n",
           mismatches == null ? "not verified" : completed + " recomputed, " + mismatches + " wrong",
-          duplicateResults, duplicateIds, unknown));
+          duplicateResults, duplicateIds, unknown,
+          redelivered == 0 ? "" : "; " + redelivered + " came back unacknowledged (counted once)"));
     }
     sb.append(String.format("errors     %s%n", errors.toText()));
     sb.append(ok() ? "OK" : "FAILED").append(System.lineSeparator());

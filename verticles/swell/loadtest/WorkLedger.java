@@ -2,8 +2,11 @@ package swell.loadtest;
 
 import swell.common.Sha512Chain;
 
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which work got which id, when it was sent and what came back: the run's bookkeeping, from which
@@ -31,10 +34,13 @@ final class WorkLedger {
   private final boolean keepResults;
   private final Map<String, Entry> byId = new HashMap<>();
   private final Map<String, Early> early = new HashMap<>();
+  /** Results pulled with ackMs whose acknowledgement failed: the server hands them out again, legitimately. */
+  private final Set<String> unacknowledged = new HashSet<>();
   private final LatencyHistogram endToEnd = new LatencyHistogram();
   private long completed;
   private long duplicateResults;
   private long duplicateIds;
+  private long redelivered;
 
   /** {@code keepResults}: hold each result for {@link #verify}; off, a big run stays small. */
   WorkLedger(boolean keepResults) {
@@ -60,7 +66,7 @@ final class WorkLedger {
     Entry e = byId.get(id);
     if (e == null) {
       if (early.containsKey(id)) {
-        duplicateResults++;
+        again(id);
       } else {
         early.put(id, new Early(result, iterations, pulledNanos));
       }
@@ -68,10 +74,27 @@ final class WorkLedger {
     }
     if (e.pulls > 0) {
       e.pulls++;
-      duplicateResults++;
+      again(id);
       return;
     }
     complete(e, result, iterations, pulledNanos);
+  }
+
+  /**
+   * The acknowledgement of these pulled ids failed (or acknowledged fewer): each may come back once
+   * more, and then counts as redelivered, not as a duplicate.
+   */
+  void unacknowledged(Collection<String> ids) {
+    unacknowledged.addAll(ids);
+  }
+
+  /** A result seen before came again: expected once after a failed acknowledgement, a duplicate otherwise. */
+  private void again(String id) {
+    if (unacknowledged.remove(id)) {
+      redelivered++;
+    } else {
+      duplicateResults++;
+    }
   }
 
   private void complete(Entry e, String result, long iterations, long pulledNanos) {
@@ -101,6 +124,11 @@ final class WorkLedger {
   /** Results pulled more than once; each work is to be pulled exactly once. */
   long duplicateResults() {
     return duplicateResults;
+  }
+
+  /** Results handed out again because their acknowledgement failed; each work counts once all the same. */
+  long redelivered() {
+    return redelivered;
   }
 
   /** Enqueues answered with an id another work already had. */

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.balancer.BalancerVerticle;
 import swell.endpoint.EndpointGroup;
+import swell.endpoint.InFlightBytes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,8 @@ import java.util.function.IntConsumer;
 public final class LocalVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(LocalVerticle.class);
 
-  private final LocalConfig cfg;
+  /** As read; once started, with the cluster token settled. */
+  private LocalConfig cfg;
   private final IntConsumer exit;
   private BalancerVerticle balancer;
   private final List<EndpointGroup> endpoints = new ArrayList<>();
@@ -47,17 +49,30 @@ public final class LocalVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    balancer = new BalancerVerticle(cfg.balancer(), exit);
-    return vertx.deployVerticle(balancer).compose(id -> {
+    return settleToken().compose(settled -> {
+      cfg = settled;
+      balancer = new BalancerVerticle(cfg.balancer(), exit);
+      return vertx.deployVerticle(balancer);
+    }).compose(id -> {
       String url = "http://127.0.0.1:" + balancer.port();
       List<Future<String>> started = new ArrayList<>();
+      // One bound on bodies in flight for all endpoints: they share this JVM's heap.
+      InFlightBytes inFlight = new InFlightBytes(cfg.endpoint(0, url).maxInFlightBytes());
       for (int port : cfg.endpointPorts()) {
-        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url));
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight);
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }
       return Future.all(started);
     }).onSuccess(v -> log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
         endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers()));
+  }
+
+  /** The configured token, or the one kept in dataDir, made on the first start. */
+  private Future<LocalConfig> settleToken() {
+    if (!cfg.balancer().clusterToken().isEmpty()) {
+      return Future.succeededFuture(cfg);
+    }
+    return vertx.executeBlocking(() -> cfg.withClusterToken(TokenFile.readOrCreate(cfg.balancer().dataDir())));
   }
 }

@@ -12,11 +12,25 @@ import java.util.function.BiConsumer;
  * {@link Sha512Chain}, so a chain reuses one digest and one buffer however many works it runs.
  */
 final class ChainPool implements AutoCloseable {
-  private final ExecutorService threads;
-  private final ThreadLocal<Sha512Chain> chain = ThreadLocal.withInitial(Sha512Chain::new);
 
-  ChainPool(int size, String name) {
+  /** What a compute thread does with one work: the SHA-512 chain, or in a test a failure to inject. */
+  @FunctionalInterface
+  interface Computation {
+    byte[] compute(byte[] body, long iterations);
+  }
+
+  /** The work itself, on one reused {@link Sha512Chain} per compute thread. */
+  static Computation sha512Chain() {
+    ThreadLocal<Sha512Chain> chain = ThreadLocal.withInitial(Sha512Chain::new);
+    return (body, iterations) -> chain.get().compute(body, iterations);
+  }
+
+  private final ExecutorService threads;
+  private final Computation computation;
+
+  ChainPool(int size, String name, Computation computation) {
     AtomicInteger n = new AtomicInteger();
+    this.computation = computation;
     this.threads = Executors.newFixedThreadPool(size, r -> {
       Thread t = new Thread(r, name + "-compute-" + n.incrementAndGet());
       t.setDaemon(true);
@@ -24,13 +38,17 @@ final class ChainPool implements AutoCloseable {
     });
   }
 
-  /** Computes on a compute thread and hands the 64-byte result, or the error, to {@code done} there. */
+  /**
+   * Computes on a compute thread and hands the 64-byte result, or what was thrown, to {@code done}
+   * there. Errors too: a work whose thread died unreported would stay in flight, and its lease
+   * would be extended by heartbeats forever.
+   */
   void submit(byte[] body, long iterations, BiConsumer<byte[], Throwable> done) {
     threads.execute(() -> {
       byte[] result;
       try {
-        result = chain.get().compute(body, iterations);
-      } catch (RuntimeException e) {
+        result = computation.compute(body, iterations);
+      } catch (Throwable e) {
         done.accept(null, e);
         return;
       }

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * A worker: registers with a balancer, long-polls it for batches of works, computes them on its
@@ -29,9 +30,12 @@ import java.util.Set;
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
   private static final long MAX_BACKOFF_MS = 5_000;
+  /** The exit status after a compute thread threw an Error: not a clean retirement, so supervisors restart it. */
+  public static final int EXIT_COMPUTE_ERROR = 1;
 
   private final WorkerConfig cfg;
-  private final Runnable onExit;
+  private final IntConsumer onExit;
+  private final ChainPool.Computation computation;
   private WebClient client;
   private ChainPool pool;
   private int urlIndex;
@@ -42,6 +46,7 @@ public final class WorkerVerticle extends VerticleBase {
   private boolean sending;
   private boolean retiring;
   private boolean left;
+  private boolean broken;
   private long backoffMs;
   private long lastContact;
   private long completed;
@@ -49,13 +54,22 @@ public final class WorkerVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
 
   public WorkerVerticle(WorkerConfig cfg) {
-    this(cfg, () -> { });
+    this(cfg, status -> { });
   }
 
-  /** @param onExit run once the worker has retired and left: the worker role exits the JVM there */
-  public WorkerVerticle(WorkerConfig cfg, Runnable onExit) {
+  /**
+   * @param onExit run once the worker has left, with the exit status: 0 when it retired, non-zero
+   *               when it broke; the worker role exits the JVM there
+   */
+  public WorkerVerticle(WorkerConfig cfg, IntConsumer onExit) {
+    this(cfg, onExit, ChainPool.sha512Chain());
+  }
+
+  /** @param computation what the compute threads run; tests inject failures here */
+  WorkerVerticle(WorkerConfig cfg, IntConsumer onExit, ChainPool.Computation computation) {
     this.cfg = cfg;
     this.onExit = onExit;
+    this.computation = computation;
   }
 
   @Override
@@ -64,7 +78,7 @@ public final class WorkerVerticle extends VerticleBase {
         .setKeepAlive(true)
         .setIdleTimeout((int) (cfg.pollWaitMs() / 1000) + 60)
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
-    pool = new ChainPool(cfg.threads(), cfg.workerId());
+    pool = new ChainPool(cfg.threads(), cfg.workerId(), computation);
     lastContact = System.currentTimeMillis();
     register();
     return Future.succeededFuture();
@@ -81,7 +95,7 @@ public final class WorkerVerticle extends VerticleBase {
     long silentFor = System.currentTimeMillis() - lastContact;
     if (cfg.giveUpAfterMs() > 0 && silentFor > cfg.giveUpAfterMs()) {
       log.error("worker {}: no balancer answered for {} ms; giving up", cfg.workerId(), silentFor);
-      exit();
+      exit(0);
       return;
     }
     log.warn("worker {}: {} failed ({}); retrying in {} ms", cfg.workerId(), what, e.getMessage(), backoffMs);
@@ -176,10 +190,20 @@ public final class WorkerVerticle extends VerticleBase {
     byte[] body = Base64.getDecoder().decode(work.getString("data"));
     inFlight.add(id);
     pool.submit(body, iterations, (result, error) -> context.runOnContext(v -> {
+      if (error instanceof Error e) {
+        breakDown(id, e);
+        return;
+      }
       if (error != null) {
-        // Not reported: the lease expires and another attempt runs it; maxAttempts bounds the retries.
-        log.error("worker {}: computing work {} failed", cfg.workerId(), id, error);
+        // Not reported and no longer heartbeated: the lease expires and another attempt runs it;
+        // maxAttempts bounds the retries. The thread is free again, so ask for more.
+        log.error("worker {}: computing work {} failed; its lease will lapse", cfg.workerId(), id, error);
         inFlight.remove(id);
+        if (retiring) {
+          leaveWhenDrained();
+        } else {
+          poll();
+        }
         return;
       }
       unsent.add(new JsonObject().put("id", id).put("result", Hex.encode(result)));
@@ -258,7 +282,23 @@ public final class WorkerVerticle extends VerticleBase {
     if (!inFlight.isEmpty() || left) {
       return;
     }
-    leave().onComplete(ar -> exit());
+    leave().onComplete(ar -> exit(0));
+  }
+
+  /**
+   * A compute thread threw an Error (out of memory, stack overflow): this JVM can no longer be
+   * trusted to compute. Say it leaves, so every lease it holds goes back at once instead of being
+   * heartbeated forever, and exit non-zero so a supervisor starts a fresh worker.
+   */
+  private void breakDown(String workId, Error e) {
+    if (broken || left) {
+      return;
+    }
+    broken = true;
+    retiring = true;
+    log.error("worker {}: computing work {} threw {}; giving back its {} works and exiting", cfg.workerId(), workId,
+        e, inFlight.size(), e);
+    leave().onComplete(ar -> exit(EXIT_COMPUTE_ERROR));
   }
 
   private Future<Void> leave() {
@@ -271,10 +311,10 @@ public final class WorkerVerticle extends VerticleBase {
             cfg.workerId(), e.getMessage()));
   }
 
-  private void exit() {
+  private void exit(int status) {
     left = true;
     vertx.cancelTimer(heartbeatTimer);
-    onExit.run();
+    onExit.accept(status);
   }
 
   /** SIGTERM or undeploy: works in flight go back to the queue at once rather than after the lease. */

@@ -13,10 +13,8 @@ import swell.store.StoreUnavailableException;
 import swell.store.WorkStore;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -27,53 +25,6 @@ class PollDispatcherTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final long LEASE_MS = 30_000;
   private static final StoreLimits LIMITS = new StoreLimits(1_000, 1_000, 3, 60_000);
-
-  /** Timers by due time, and tasks handed back to "the event loop", run when the test says so. */
-  private static final class FakeScheduler implements PollDispatcher.Scheduler {
-    long now = T0;
-    private long nextId;
-    private final TreeMap<Long, Runnable> timers = new TreeMap<>();
-    private final java.util.Map<Long, Long> dueById = new java.util.HashMap<>();
-    private final ArrayDeque<Runnable> loop = new ArrayDeque<>();
-
-    @Override
-    public long schedule(long delayMs, Runnable task) {
-      long id = nextId++;
-      long key = ((now + delayMs) << 16) | (id & 0xFFFF);
-      timers.put(key, task);
-      dueById.put(id, key);
-      return id;
-    }
-
-    @Override
-    public void cancel(long timerId) {
-      Long key = dueById.remove(timerId);
-      if (key != null) {
-        timers.remove(key);
-      }
-    }
-
-    @Override
-    public void execute(Runnable task) {
-      loop.add(task);
-    }
-
-    /** Runs what was handed back to the loop, as an event loop would after the current task. */
-    void runLoop() {
-      while (!loop.isEmpty()) {
-        loop.poll().run();
-      }
-    }
-
-    void advance(long ms) {
-      now += ms;
-      runLoop();
-      while (!timers.isEmpty() && (timers.firstKey() >> 16) <= now) {
-        timers.pollFirstEntry().getValue().run();
-        runLoop();
-      }
-    }
-  }
 
   /** A poll that records how it was answered. */
   private static final class RecordingPoll implements PollDispatcher.Poll {
@@ -125,7 +76,7 @@ class PollDispatcherTest {
     }
   }
 
-  private final FakeScheduler scheduler = new FakeScheduler();
+  private final FakeScheduler scheduler = new FakeScheduler(T0);
   private final WorkStore store = new MemoryWorkStore(LIMITS);
   private final PollDispatcher dispatcher = dispatcherFor(store);
 

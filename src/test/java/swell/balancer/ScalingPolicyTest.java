@@ -137,6 +137,39 @@ class ScalingPolicyTest {
     assertThat(policy.blockedReason()).contains("UnauthorizedOperation");
   }
 
+  private static List<String> terminations(List<ScalingPolicy.Action> actions) {
+    return actions.stream().filter(a -> a instanceof ScalingPolicy.Terminate)
+        .map(a -> ((ScalingPolicy.Terminate) a).workerId()).toList();
+  }
+
+  @Test
+  void aFailedTerminationIsTriedAgainWithBackOff() {
+    active("a", 0);
+    WorkerRecord b = active("b", 0);
+    b.moveTo(WorkerState.TERMINATING, 1_000);
+    policy.terminateStarted(b);
+    assertThat(terminations(decide(EMPTY, 5_000))).as("while the first attempt is under way").isEmpty();
+    policy.terminateFailed(b, 5_000, "RequestLimitExceeded");
+    assertThat(terminations(decide(EMPTY, 5_999))).isEmpty();
+    assertThat(terminations(decide(EMPTY, 6_000))).containsExactly("b");
+    policy.terminateStarted(b);
+    policy.terminateFailed(b, 6_000, "RequestLimitExceeded");
+    assertThat(terminations(decide(EMPTY, 7_999))).isEmpty();
+    assertThat(terminations(decide(EMPTY, 8_000))).containsExactly("b");
+  }
+
+  @Test
+  void workersBeyondMaxWorkersRetireIdlestFirstAndNoneIsTerminated() {
+    long[] lastWork = {500, 100, 400, 200, 300};
+    String[] ids = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < ids.length; i++) {
+      active(ids[i], 0).lastWorkAt = lastWork[i];
+    }
+    assertThat(decide(backlog(20_000), 1_000)).as("busy, not idle: retired only because maxWorkers=3")
+        .containsExactly(new ScalingPolicy.Retire("b", "above maxWorkers=3"),
+            new ScalingPolicy.Retire("d", "above maxWorkers=3"));
+  }
+
   @Test
   void fleetNoneNeverActs() {
     ScalingPolicy none = new ScalingPolicy(CFG, false);

@@ -1,6 +1,7 @@
 package swell.it;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -85,6 +86,40 @@ class BadInputTest {
   void pullRejectsBadTop(String top) {
     assertError(client.send("POST", "/pullCompleted?top=" + top, null), 400, "bad_top");
     assertError(client.send("POST", "/pullCompleted", null), 400, "bad_top");
+    assertNothingChangedAndStillServing();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "0", "-1", "600001", "1.5", ""})
+  void pullRejectsBadAckMs(String ackMs) {
+    assertError(client.send("POST", "/pullCompleted?top=5&ackMs=" + ackMs, null), 400, "bad_ack_ms");
+    assertNothingChangedAndStillServing();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "-1", "30001", "5&waitMs=6"})
+  void pullRejectsBadWaitMs(String waitMs) {
+    assertError(client.send("POST", "/pullCompleted?top=5&waitMs=" + waitMs, null), 400, "bad_wait_ms");
+    assertNothingChangedAndStillServing();
+  }
+
+  @Test
+  void ackRejectsAnythingButAnObjectWithAListOfWorkIds() {
+    assertError(client.send("POST", "/ackCompleted", "not json".getBytes()), 400, "bad_request");
+    assertError(client.send("POST", "/ackCompleted", "[\"x\"]".getBytes()), 400, "bad_request");
+    assertError(client.send("POST", "/ackCompleted", null), 400, "bad_request");
+    assertError(client.send("POST", "/ackCompleted", "{}".getBytes()), 400, "bad_ids");
+    assertError(client.send("POST", "/ackCompleted", "{\"ids\":\"x\"}".getBytes()), 400, "bad_ids");
+    assertError(client.send("POST", "/ackCompleted", "{\"ids\":[1]}".getBytes()), 400, "bad_ids");
+    assertError(client.send("POST", "/ackCompleted", ("{\"ids\":[\"" + seededId + "\",\"nope\"]}").getBytes()),
+        400, "bad_ids");
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 51; i++) {
+      tooMany.add(seededId);
+    }
+    assertError(client.send("POST", "/ackCompleted", new JsonObject().put("ids", tooMany).toBuffer().getBytes()),
+        400, "bad_ids");
+    assertError(client.send("POST", "/ackCompleted", new byte[8192]), 413, "body_too_large");
     assertNothingChangedAndStillServing();
   }
 

@@ -14,6 +14,7 @@ import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +68,16 @@ public final class InProcessSwell implements AutoCloseable {
     return this;
   }
 
+  /** An endpoint forwarding to this balancer, unless {@code overrides} names other balancerUrls. */
   public InProcessSwell startEndpoint(JsonObject overrides) {
     JsonObject conf = new JsonObject()
         .put("port", 0)
         .put("host", "127.0.0.1")
-        .put("balancerUrls", new JsonArray().add(balancerUrl()))
         .put("clusterToken", TOKEN)
         .mergeIn(overrides);
+    if (!conf.containsKey("balancerUrls")) {
+      conf.put("balancerUrls", new JsonArray().add(balancerUrl()));
+    }
     endpoint = new EndpointVerticle(EndpointConfig.from(reader(conf)));
     deploy(endpoint);
     return this;
@@ -89,6 +93,13 @@ public final class InProcessSwell implements AutoCloseable {
     WorkerVerticle w = new WorkerVerticle(WorkerConfig.from(reader(conf)));
     deploy(w);
     return w;
+  }
+
+  /** A scripted balancer on a free port, stopped with the rest. */
+  public FakeBalancer startFake() {
+    FakeBalancer fake = new FakeBalancer();
+    deploy(fake);
+    return fake;
   }
 
   private static ConfigReader reader(JsonObject conf) {
@@ -123,8 +134,17 @@ public final class InProcessSwell implements AutoCloseable {
     return "http://127.0.0.1:" + endpoint.port();
   }
 
+  public int endpointPort() {
+    return endpoint.port();
+  }
+
   public SwellHttp client() {
     return new SwellHttp(endpointUrl(), null);
+  }
+
+  /** A client presenting a client key (null: none). */
+  public SwellHttp client(String clientKey) {
+    return new SwellHttp(endpointUrl(), clientKey);
   }
 
   public SwellHttp balancerClient() {
@@ -133,6 +153,12 @@ public final class InProcessSwell implements AutoCloseable {
 
   public JsonObject status() {
     return balancerClient().json("GET", "/status");
+  }
+
+  /** Waits until the balancer holds {@code n} completed results nobody has pulled. */
+  public void awaitCompletedUnpulled(long n) {
+    SwellHttp.await(n + " completed results", Duration.ofSeconds(20),
+        () -> status().getLong("completedUnpulled") == n);
   }
 
   @Override

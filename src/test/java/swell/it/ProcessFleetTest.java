@@ -10,8 +10,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import swell.common.Sha512Chain;
+import swell.fleet.FleetConfig;
+import swell.fleet.FleetMember;
+import swell.fleet.ProcessFleet;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -28,6 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class ProcessFleetTest {
   private final List<RoleProcess> processes = new ArrayList<>();
+  /** Worker processes a test started through a fleet of its own; killed whatever happened. */
+  private final List<Long> pids = new ArrayList<>();
   private InProcessSwell swell;
 
   @AfterEach
@@ -37,6 +44,9 @@ class ProcessFleetTest {
     }
     for (RoleProcess p : processes) {
       p.close();
+    }
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
@@ -50,6 +60,14 @@ class ProcessFleetTest {
         .put("idleTimeoutMs", 2000)
         .put("bootTimeoutMs", 60_000)
         .put("tickMs", 100);
+  }
+
+  /** Workers launching or active: what maxWorkers bounds (retiring and terminating ones are on their way out). */
+  private static int fleetSize(JsonObject status) {
+    return (int) status.getJsonArray("workers").stream()
+        .map(o -> ((JsonObject) o).getString("state"))
+        .filter(s -> s.equals("launching") || s.equals("active"))
+        .count();
   }
 
   private static Set<String> workerIds(JsonObject status) {
@@ -74,7 +92,7 @@ class ProcessFleetTest {
     Map<String, String> results = new HashMap<>();
     int[] mostWorkers = {0};
     SwellHttp.await("all 60 results", Duration.ofSeconds(120), () -> {
-      mostWorkers[0] = Math.max(mostWorkers[0], swell.status().getJsonArray("workers").size());
+      mostWorkers[0] = Math.max(mostWorkers[0], fleetSize(swell.status()));
       for (Object o : client.pull(100)) {
         JsonObject r = (JsonObject) o;
         assertThat(results.put(r.getString("id"), r.getString("result"))).as("pulled twice").isNull();
@@ -126,6 +144,67 @@ class ProcessFleetTest {
         () -> ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true));
   }
 
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aLaunchedWorkerGetsTheTokenOutsideItsCommandLine(Vertx vertx, @TempDir Path dir) throws Exception {
+    swell = new InProcessSwell(vertx).startBalancer(fleetConf(dir).put("minWorkers", 1).put("maxWorkers", 1));
+    SwellHttp.await("minWorkers=1 to launch a worker that registers", Duration.ofSeconds(60),
+        () -> swell.status().getJsonArray("workers").stream()
+            .anyMatch(w -> "active".equals(((JsonObject) w).getString("state"))));
+    String workerId = swell.status().getJsonArray("workers").getJsonObject(0).getString("id");
+    List<ProcessHandle> children = childWorkers();
+    assertThat(children).hasSize(1);
+    String cmdline = commandLine(children.get(0));
+    assertThat(cmdline).as("the command line is the worker's").contains(workerId);
+    assertThat(cmdline).as("what ps shows every user").doesNotContain(InProcessSwell.TOKEN);
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aWorkerBeingStoppedKeepsItsRecordUntilItsProcessIsGone(Vertx vertx, @TempDir Path dir) throws Exception {
+    FleetConfig cfg = new FleetConfig("process", 1, List.of("-Xmx64m", "-XX:+UseSerialGC"));
+    // Nothing listens there: the worker just keeps trying to register.
+    String nowhere = "http://127.0.0.1:" + Ports.free();
+    ProcessFleet fleet = new ProcessFleet(vertx, cfg, nowhere, InProcessSwell.TOKEN, dir);
+    FleetMember stuck = get(fleet.launch("w-stuck").toCompletionStage().toCompletableFuture());
+    long pid = Long.parseLong(stuck.instanceId().substring("pid-".length()));
+    pids.add(pid);
+    // A hung worker: SIGTERM cannot end a stopped process, so the fleet has to wait, then SIGKILL it.
+    assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+
+    CompletableFuture<Void> stopping = fleet.terminate(stuck).toCompletionStage().toCompletableFuture();
+    Thread.sleep(2000);
+    assertThat(stopping).as("still in its SIGTERM grace period").isNotDone();
+    assertThat(listedByANewFleet(vertx, dir, nowhere)).as("what a balancer restarted now would adopt")
+        .containsExactly("w-stuck");
+
+    stopping.get(30, TimeUnit.SECONDS);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the process is gone").isFalse();
+    assertThat(listedByANewFleet(vertx, dir, nowhere)).as("and so is its record").isEmpty();
+  }
+
+  private static List<String> listedByANewFleet(Vertx vertx, Path dataDir, String balancerUrl) throws Exception {
+    ProcessFleet fresh = new ProcessFleet(vertx, new FleetConfig("process", 1, List.of()), balancerUrl,
+        InProcessSwell.TOKEN, dataDir);
+    return get(fresh.list().toCompletionStage().toCompletableFuture()).stream().map(FleetMember::workerId).toList();
+  }
+
+  private static <T> T get(CompletableFuture<T> f) throws Exception {
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The full command line as ps shows it. Linux keeps it in /proc, NUL-separated; ProcessHandle.Info
+   * often has none, or cuts it at 4096 characters.
+   */
+  private static String commandLine(ProcessHandle h) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline")).replace('\0', ' ');
+    } catch (java.io.IOException e) {
+      return h.info().commandLine().orElse(""); // not Linux, or it just exited
+    }
+  }
+
   private static Set<String> activeWorkers(SwellHttp admin) {
     try {
       return admin.json("GET", "/status").getJsonArray("workers").stream()
@@ -148,7 +227,7 @@ class ProcessFleetTest {
   private static List<ProcessHandle> childWorkers() {
     return ProcessHandle.current().children()
         .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().commandLine().orElse("").contains("\"role\":\"worker\""))
+        .filter(h -> commandLine(h).contains("\"role\":\"worker\""))
         .toList();
   }
 }

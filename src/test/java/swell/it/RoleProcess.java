@@ -17,10 +17,14 @@ public final class RoleProcess implements AutoCloseable {
   }
 
   public static RoleProcess start(JsonObject conf, Path log) {
+    return start(conf, log, List.of("-Xmx256m", "-XX:+UseSerialGC"));
+  }
+
+  /** The role with these JVM options (a small heap, say, to prove a bound holds). */
+  public static RoleProcess start(JsonObject conf, Path log, List<String> jvmOptions) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-Xmx256m");
-    cmd.add("-XX:+UseSerialGC");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("swell.Main");

@@ -64,6 +64,15 @@ public final class SwellHttp {
     return new JsonArray(r.body());
   }
 
+  /** A pull whose results stay hidden for {@code ackMs} and come back unless acknowledged. */
+  public JsonArray pullAcked(int top, int ackMs) {
+    HttpResponse<String> r = send("POST", "/pullCompleted?top=" + top + "&ackMs=" + ackMs, null);
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("pullCompleted answered " + r.statusCode() + ": " + r.body());
+    }
+    return new JsonArray(r.body());
+  }
+
   public JsonObject json(String method, String path) {
     HttpResponse<String> r = send(method, path, null);
     if (r.statusCode() != 200) {

@@ -85,6 +85,63 @@ class LoadtestCommandTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void verifyPullsWithAcknowledgementAndAcknowledgesEveryResult(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    Path report = tmp.resolve("report.json");
+    fake(vertx, swell)
+        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "4", "--works", "120", "--verify",
+            "--json", report.toString()))
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+          assertThat(swell.pullsWithAck).isPositive();
+          assertThat(swell.acked).as("every result acknowledged, none left to come back").isEqualTo(120);
+          assertThat(json(report).getJsonObject("results").getLong("redelivered")).isZero();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void resultsWhoseAcknowledgementWasLostComeBackAndCountOnce(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.refuseAcks = 2;
+    swell.maxHideMs = 200;
+    Path report = tmp.resolve("report.json");
+    fake(vertx, swell)
+        .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "4", "--works", "200", "--top", "20",
+            "--verify", "--json", report.toString()))
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+          JsonObject r = json(report);
+          JsonObject results = r.getJsonObject("results");
+          assertThat(results.getLong("completed")).isEqualTo(200);
+          assertThat(results.getLong("duplicateResults")).isZero();
+          assertThat(results.getLong("redelivered")).as("the two refused pages came back").isPositive();
+          assertThat(r.getJsonObject("errors").getJsonObject("ack").getLong("status 503")).isEqualTo(2);
+          assertThat(swell.acked).isEqualTo(200);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aClientKeyGoesWithEveryRequest(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.requireKey = "swk_loadtest";
+    fake(vertx, swell)
+        .compose(s -> loadtest(vertx, "--url", s.url(), "--works", "30", "--verify", "--key", "swk_loadtest"))
+        .compose(withKey -> loadtest(vertx, "--url", swell.url(), "--works", "5", "--timeout", "200ms")
+            .map(without -> List.of(withKey, without)))
+        .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+          assertThat(both.get(0).exitCode()).as(both.get(0).out() + both.get(0).err()).isZero();
+          assertThat(both.get(1).exitCode()).isEqualTo(1);
+          assertThat(both.get(1).out()).contains("enqueue status 401: 5");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void verifyCatchesWrongResultMissingIdAndDuplicate(Vertx vertx, VertxTestContext ctx) {
     FakeSwell swell = new FakeSwell();
     swell.corruptNth = 17;

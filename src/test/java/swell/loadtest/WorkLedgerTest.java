@@ -54,6 +54,22 @@ class WorkLedgerTest {
   }
 
   @Test
+  void aResultWhoseAcknowledgementFailedMayComeBackOnce() {
+    WorkLedger ledger = new WorkLedger(false);
+    ledger.enqueued("a", 0, 0);
+    ledger.pulled("a", "x", 1, 1);
+    ledger.unacknowledged(java.util.List.of("a"));
+    ledger.pulled("a", "x", 1, 2);
+
+    assertThat(ledger.completed()).isEqualTo(1);
+    assertThat(ledger.redelivered()).isEqualTo(1);
+    assertThat(ledger.duplicateResults()).isZero();
+
+    ledger.pulled("a", "x", 1, 3);
+    assertThat(ledger.duplicateResults()).as("once acknowledged, it must not come back").isEqualTo(1);
+  }
+
+  @Test
   void idGivenToTwoWorksIsCounted() {
     WorkLedger ledger = new WorkLedger(false);
     ledger.enqueued("a", 0, 0);
