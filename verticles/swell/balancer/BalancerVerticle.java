@@ -2,6 +2,7 @@ package swell.balancer;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,9 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * The balancer: a thin shell over the work store (queues and leases), the long-poll dispatcher, the
@@ -45,7 +46,7 @@ public final class BalancerVerticle extends VerticleBase {
   public static final int EXIT_STORE_BROKE = 1;
 
   private final BalancerConfig cfg;
-  private final Supplier<WorkStore> storeFactory;
+  private final Function<Vertx, WorkStore> storeFactory;
   private final FleetFactory fleets;
   private final LongSupplier clock;
   private final IntConsumer exit;
@@ -69,17 +70,20 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** @param exit how the process ends when the store broke for good ({@link #EXIT_STORE_BROKE}) */
   public BalancerVerticle(BalancerConfig cfg, IntConsumer exit) {
-    this(cfg, () -> cfg.store().create(cfg.storeLimits()), System::currentTimeMillis, exit);
+    this(cfg, v -> cfg.store().create(v, cfg.storeLimits()), System::currentTimeMillis, exit);
   }
 
-  /** @param storeFactory the store to open (tests inject one with faults) */
-  public BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
+  /**
+   * @param storeFactory the store to open, given the verticle's Vert.x at start (tests inject one with faults)
+   */
+  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
+                          IntConsumer exit) {
     this(cfg, storeFactory, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()),
         clock, exit);
   }
 
   /** @param fleets makes the fleet once the balancer's URL is known (tests hand in a fake fleet) */
-  BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
+  BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
                    IntConsumer exit) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
@@ -96,7 +100,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = storeFactory.get();
+    store = storeFactory.apply(vertx);
     dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
     pulls = new PullWaiters(store, new VertxScheduler(), clock);
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)

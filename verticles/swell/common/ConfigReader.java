@@ -61,6 +61,15 @@ public final class ConfigReader {
     return s;
   }
 
+  /**
+   * A secret that only the environment may give ({@code SWELL_<KEY>}), never the config file, where
+   * it would be copied around with the rest: "" when unset. The key stays unknown to the file.
+   */
+  public String secret(String key) {
+    String v = env.get(envName(full(key)));
+    return v == null ? "" : v;
+  }
+
   public String oneOf(String key, String def, String... allowed) {
     String v = string(key, def);
     for (String a : allowed) {

@@ -67,7 +67,7 @@ class BalancerFleetTest {
     ConfigReader r = new ConfigReader(conf, Map.of());
     r.allow("role");
     BalancerConfig cfg = BalancerConfig.from(r);
-    BalancerVerticle balancer = new BalancerVerticle(cfg, () -> cfg.store().create(cfg.storeLimits()),
+    BalancerVerticle balancer = new BalancerVerticle(cfg, v -> cfg.store().create(v, cfg.storeLimits()),
         (v, url) -> fleet, System::currentTimeMillis, status -> { });
     base = "http://127.0.0.1:" + conf.getInteger("port");
     return vertx.deployVerticle(balancer).toCompletionStage().toCompletableFuture()

@@ -63,7 +63,7 @@ public final class InProcessSwell implements AutoCloseable {
    */
   public InProcessSwell startBalancer(JsonObject conf, Function<BalancerConfig, WorkStore> store, IntConsumer exit) {
     BalancerConfig cfg = BalancerConfig.from(reader(conf));
-    balancer = new BalancerVerticle(cfg, () -> store.apply(cfg), System::currentTimeMillis, exit);
+    balancer = new BalancerVerticle(cfg, v -> store.apply(cfg), System::currentTimeMillis, exit);
     deploy(balancer);
     return this;
   }
