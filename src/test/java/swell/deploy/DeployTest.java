@@ -51,6 +51,11 @@ class DeployTest {
   private static final String CLUSTER = "it";
   private static final String ACCOUNT = "123456789012";
   private static final String BUCKET = "swell-it-" + ACCOUNT + "-" + MotoServer.REGION;
+  /**
+   * As large as the real jar: uploads over 1 MiB take other paths in the SDK (Expect: 100-continue,
+   * multipart) than the few bytes these tests shipped before, and those paths once failed.
+   */
+  static final int JAR_BYTES = 70 * 1024 * 1024;
 
   private MotoServer moto;
   private Vertx vertx;
@@ -64,7 +69,7 @@ class DeployTest {
     vertx = Vertx.vertx();
     aws = new AwsClients(vertx, moto.settings());
     jar = Files.createTempFile("swell-fake", ".jar");
-    Files.writeString(jar, "not really a jar, but uploaded like one");
+    writeJar(jar, 1);
   }
 
   @AfterAll
@@ -79,6 +84,13 @@ class DeployTest {
       moto.close();
     }
     Files.deleteIfExists(jar);
+  }
+
+  /** A stand-in of the real jar's size, its bytes decided by {@code build}. */
+  static void writeJar(Path file, long build) throws Exception {
+    byte[] bytes = new byte[JAR_BYTES];
+    new java.util.Random(build).nextBytes(bytes);
+    Files.write(file, bytes);
   }
 
   private Deployment deployment(String cluster, JsonObject overrides) {
@@ -122,8 +134,12 @@ class DeployTest {
   }
 
   private String object(String key) {
+    return new String(objectBytes(key), StandardCharsets.UTF_8);
+  }
+
+  private byte[] objectBytes(String key) {
     return aws.s3.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
-        .asUtf8String();
+        .asByteArray();
   }
 
   private String userData(Instance i) {
@@ -171,7 +187,7 @@ class DeployTest {
         .publicAccessBlockConfiguration();
     assertThat(List.of(block.blockPublicAcls(), block.ignorePublicAcls(), block.blockPublicPolicy(),
         block.restrictPublicBuckets())).containsOnly(true);
-    assertThat(object("swell.jar")).isEqualTo(Files.readString(jar));
+    assertThat(ArtifactBucket.sha256(objectBytes("swell.jar"))).isEqualTo(ArtifactBucket.sha256(jar));
     assertThat(object("cluster-token")).matches("[0-9a-f]{64}");
     JsonObject balancerConfig = new JsonObject(object("config/balancer.json"));
     assertThat(balancerConfig.getString("role")).isEqualTo("balancer");
@@ -225,12 +241,14 @@ class DeployTest {
   @Test
   @Order(3)
   void aChangedJarIsUploadedAndNothingElse() throws Exception {
-    Files.writeString(jar, "a newer build");
+    writeJar(jar, 2);
 
     Deployment.UpResult again = await(deployment().up(false));
 
     assertThat(again.changes()).containsExactly("created jar s3://" + BUCKET + "/swell.jar");
-    assertThat(object("swell.jar")).isEqualTo("a newer build");
+    byte[] stored = objectBytes("swell.jar");
+    assertThat(stored).hasSize(JAR_BYTES);
+    assertThat(ArtifactBucket.sha256(stored)).isEqualTo(ArtifactBucket.sha256(jar));
   }
 
   @Test
