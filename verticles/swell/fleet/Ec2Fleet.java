@@ -15,8 +15,10 @@ import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -140,6 +142,10 @@ public final class Ec2Fleet implements Fleet {
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         // EC2 makes a retried RunInstances with the same token launch nothing twice.
         .clientToken(workerId.length() <= 64 ? workerId : workerId.substring(0, 64))
+        // IMDSv2 only: instance metadata (and the worker role's credentials in it) answers only a
+        // PUT-then-GET with a session token, which a forged server-side GET cannot make.
+        .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
+            .httpEndpoint(InstanceMetadataEndpointState.ENABLED))
         .userData(workerUserData(workerId))
         .tagSpecifications(
             TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),

@@ -23,9 +23,9 @@ import java.util.concurrent.CompletableFuture;
 public final class AwsClients implements AutoCloseable {
   /**
    * Uploads go up in parts of this size, one part at a time. Each part then has to arrive within
-   * one {@code apiCallAttemptTimeoutMs} (30 s by default), not the whole jar: a single PUT of a
-   * 60 MB jar needed 16 Mbit/s of uplink, one part needs 2.3. A part that fails is sent again on
-   * its own, and parts in parallel would only share a slow uplink and each miss the timeout.
+   * one {@code apiCallAttemptTimeoutMs} (30 s by default), not the whole jar: a single PUT of the
+   * 62 MB jar needs 17 Mbit/s of uplink, one part 2.3. A part that fails is sent again on its own,
+   * and parts in parallel would only share a slow uplink and each miss the timeout.
    */
   static final long UPLOAD_PART_BYTES = 8L * 1024 * 1024;
 

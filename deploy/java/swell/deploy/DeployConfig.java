@@ -6,6 +6,7 @@ import swell.common.ConfigReader;
 import swell.fleet.Ec2FleetConfig;
 
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * {@code config/deploy.json}: what {@code deploy up} creates and where. Every key has a default;
@@ -24,6 +25,9 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
                            long pollIntervalMs, long apiCallTimeoutMs, long apiCallAttemptTimeoutMs,
                            JsonObject balancer, JsonObject endpoint, JsonObject worker) {
 
+  /** An EC2 instance type; the worker's also goes into the balancer's IAM policy. */
+  private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9-]+\\.[a-z0-9-]+");
+
   /** The HTTP port of every role on its own host (DESIGN.md). */
   public static final int PORT = 5000;
 
@@ -35,9 +39,9 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         r.string("subnetId", ""),
         r.string("amiId", ""),
         r.string("amiParameter", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
-        r.string("balancerInstanceType", "t3.small"),
-        r.string("endpointInstanceType", "t3.micro"),
-        r.string("workerInstanceType", "c7i.large"),
+        instanceType(r, "balancerInstanceType", "t3.small"),
+        instanceType(r, "endpointInstanceType", "t3.micro"),
+        instanceType(r, "workerInstanceType", "c7i.large"),
         r.integer("endpointCount", 2, 1, 20),
         cidr(r, "publicCidr", "0.0.0.0/0"),
         r.string("keyName", ""),
@@ -69,6 +73,14 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
       throw r.bad("sshCidr", "opens SSH only together with keyName; set both or neither");
     }
     return c;
+  }
+
+  private static String instanceType(ConfigReader r, String key, String def) {
+    String v = r.string(key, def);
+    if (!INSTANCE_TYPE.matcher(v).matches()) {
+      throw r.bad(key, "is not an EC2 instance type such as c7i.large: \"" + v + "\"");
+    }
+    return v;
   }
 
   private static String cidr(ConfigReader r, String key, String def) {

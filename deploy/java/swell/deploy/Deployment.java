@@ -93,7 +93,7 @@ public final class Deployment {
     progress.say("deploy up: cluster " + names.cluster() + " in " + names.region() + " (account " + names.account()
         + ")");
     SecurityGroups groups = new SecurityGroups(aws, names, progress);
-    InstanceRoles roles = new InstanceRoles(aws, names, progress);
+    InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
     return subnet().compose(subnet -> groups.ensure(subnet.vpcId(), cfg)
@@ -184,6 +184,11 @@ public final class Deployment {
             .put("jvmOptions", new JsonArray().add("-XX:MaxRAMPercentage=75"))
             .put("ec2", ec2))
         .mergeIn(cfg.balancer(), true);
+    if (!(balancer.getValue("fleet") instanceof JsonObject fleet && fleet.getValue("ec2") instanceof JsonObject launched
+        && cfg.workerInstanceType().equals(launched.getValue("instanceType")))) {
+      throw new ConfigException("balancer.fleet.ec2.instanceType", "(in deploy.json's \"balancer\" object) must not "
+          + "be set: set workerInstanceType, the one type the balancer's IAM role may launch");
+    }
     JsonObject endpoint = new JsonObject().put("role", "endpoint").put("port", DeployConfig.PORT)
         .mergeIn(cfg.endpoint(), true);
     JsonObject worker = new JsonObject().put("role", "worker").mergeIn(cfg.worker(), true);
@@ -343,7 +348,7 @@ public final class Deployment {
 
   private Future<DeployStatus> status(ClusterNames names) {
     SecurityGroups groups = new SecurityGroups(aws, names, progress);
-    InstanceRoles roles = new InstanceRoles(aws, names, progress);
+    InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
     return Future.all(bucket.exists(), groups.find(), roles.existing(),
@@ -373,7 +378,7 @@ public final class Deployment {
         })
         .compose(v -> instances.awaitGone(deadline, progress))
         .compose(v -> new SecurityGroups(aws, names, progress).delete(deadline))
-        .compose(v -> new InstanceRoles(aws, names, progress).delete())
+        .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).delete())
         .compose(v -> new ArtifactBucket(aws, names, progress).delete())
         .map(v -> {
           progress.say(progress.changes().isEmpty() ? "nothing to remove" : "cluster " + names.cluster() + " removed");

@@ -23,15 +23,21 @@ final class InstanceRoles {
 
   private final AwsClients aws;
   private final ClusterNames names;
+  private final String workerInstanceType;
   private final Progress progress;
 
-  InstanceRoles(AwsClients aws, ClusterNames names, Progress progress) {
+  /** @param workerInstanceType the one type the balancer's role may launch */
+  InstanceRoles(AwsClients aws, ClusterNames names, String workerInstanceType, Progress progress) {
     this.aws = aws;
     this.names = names;
+    this.workerInstanceType = workerInstanceType;
     this.progress = progress;
   }
 
-  /** The policy a role's instances get, with this cluster's account, region, bucket and tags filled in. */
+  /**
+   * The policy a role's instances get, with this cluster's account, region, bucket, tags and
+   * worker type filled in (each checked by {@link DeployConfig} to hold nothing that breaks JSON).
+   */
   String policy(String role) {
     return resource(role + ".json")
         .replace("{{partition}}", names.partition())
@@ -39,7 +45,8 @@ final class InstanceRoles {
         .replace("{{account}}", names.account())
         .replace("{{cluster}}", names.cluster())
         .replace("{{bucket}}", names.bucket())
-        .replace("{{workerRoleArn}}", names.roleArn(ClusterNames.WORKER));
+        .replace("{{workerRoleArn}}", names.roleArn(ClusterNames.WORKER))
+        .replace("{{workerInstanceType}}", workerInstanceType);
   }
 
   static String resource(String name) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
@@ -175,6 +176,7 @@ class DeployTest {
     String balancerPolicy = policy("balancer").encode();
     assertThat(balancerPolicy)
         .contains("\"aws:RequestTag/swell:cluster\":\"it\"", "\"aws:ResourceTag/swell:cluster\":\"it\"",
+            "\"ec2:InstanceType\":\"c7i.large\"",
             "\"iam:PassRole\"", "arn:aws:iam::" + ACCOUNT + ":role/swell-it-worker",
             "arn:aws:s3:::" + BUCKET + "/config/balancer.json")
         .doesNotContain("config/worker.json", "\"Action\":\"*\"", "\"ec2:*\"");
@@ -210,6 +212,7 @@ class DeployTest {
     assertThat(up.balancerPrivateIp()).isEqualTo(balancer.privateIpAddress()).isNotBlank();
     assertThat(balancer.securityGroups()).extracting(g -> g.groupId()).containsExactly(internal.groupId());
     assertThat(balancer.iamInstanceProfile().arn()).endsWith("instance-profile/swell-it-balancer");
+    assertThat(live).allSatisfy(i -> assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED));
     assertThat(userData(balancer)).contains("ROLE='balancer'", "CONFIG_KEY='config/balancer.json'",
         "BUCKET='" + BUCKET + "'", "Restart=always");
     for (Instance e : endpointInstances) {
@@ -297,6 +300,18 @@ class DeployTest {
 
   @Test
   @Order(6)
+  void aWorkerTypeSetInsideTheBalancerObjectStopsUpBeforeAnythingLaunches() throws Exception {
+    Deployment other = deployment("other", new JsonObject().put("balancer", new JsonObject()
+        .put("fleet", new JsonObject().put("ec2", new JsonObject().put("instanceType", "m7i.48xlarge")))));
+
+    assertThatThrownBy(() -> await(other.up(false))).hasMessageContaining("balancer.fleet.ec2.instanceType")
+        .hasMessageContaining("workerInstanceType");
+    assertThat(await(deployment("other", new JsonObject()).status()).instances()).isEmpty();
+    await(deployment("other", new JsonObject()).down());
+  }
+
+  @Test
+  @Order(7)
   void downCleansUpAnUpThatStoppedHalfWay() throws Exception {
     Deployment broken = deployment("half", new JsonObject().put("jar", "/nonexistent/swell.jar"));
     assertThatThrownBy(() -> await(broken.up(false))).hasMessageContaining("no jar at");

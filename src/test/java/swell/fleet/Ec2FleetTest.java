@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.AttributeValue;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -102,7 +103,7 @@ class Ec2FleetTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-  void launchRunsATaggedWorkerThatTerminatesOnShutdownAndKnowsItsId(Vertx vertx, VertxTestContext ctx) {
+  void launchRunsATaggedImdsv2OnlyWorkerThatTerminatesOnShutdownAndKnowsItsId(Vertx vertx, VertxTestContext ctx) {
     fleet(vertx, "alpha", Map.of()).launch("w-17").onComplete(ctx.succeeding(member -> ctx.verify(() -> {
       assertThat(member.workerId()).isEqualTo("w-17");
       Instance i = describe(member.instanceId());
@@ -116,6 +117,7 @@ class Ec2FleetTest {
           .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR)).join()
           .instanceInitiatedShutdownBehavior();
       assertThat(behaviour.value()).isEqualTo("terminate");
+      assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED);
       String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(b -> b
           .instanceId(member.instanceId()).attribute(InstanceAttributeName.USER_DATA)).join().userData().value()),
           StandardCharsets.UTF_8);
