@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The cluster's EC2 instances, found by the {@code swell:cluster} tag: the balancer and the
@@ -89,6 +90,9 @@ final class ClusterInstances {
         .iamInstanceProfile(p -> p.name(names.iamName(l.role())))
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         .userData(l.userDataBase64())
+        // The SDK retries a RunInstances whose answer timed out; with one token per launch EC2
+        // starts the instance once however often the request arrives.
+        .clientToken(UUID.randomUUID().toString())
         .metadataOptions(m -> m.httpTokens("required"))
         .tagSpecifications(
             TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tagList).build(),

@@ -187,6 +187,33 @@ class Ec2FleetTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aLaunchWhoseAnswerWasLostComesBackAsTheInstanceItStarted(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // RunInstances reaches EC2 and starts the worker; its answer never comes back, and the call
+    // times out (one attempt: the call's limit is the attempt's).
+    TcpProxy lossy = TcpProxy.droppingAnswersTo(moto.port(), "Action=RunInstances");
+    Fleet fleet = fleet(vertx, "alpha", Map.of("endpointUrl", lossy.url(), "apiCallTimeoutMs", 1500,
+        "apiCallAttemptTimeoutMs", 1500));
+    // Another cluster's worker of the same id is not this launch's.
+    fleet(vertx, "beta", Map.of()).launch("w-lost")
+        .compose(other -> fleet.launch("w-lost"))
+        .eventually(() -> {
+          lossy.close();
+          return Future.succeededFuture();
+        })
+        .onComplete(ctx.succeeding(member -> ctx.verify(() -> {
+          List<Instance> started = ec2.describeInstances(b -> b.filters(
+                  f -> f.name("tag:swell:worker-id").values("w-lost"), f -> f.name("tag:swell:cluster").values("alpha")))
+              .join().reservations().stream().flatMap(r -> r.instances().stream()).toList();
+          assertThat(lossy.droppedAnswers()).isEqualTo(1);
+          assertThat(started).hasSize(1);
+          assertThat(member.workerId()).isEqualTo("w-lost");
+          assertThat(member.instanceId()).isEqualTo(started.get(0).instanceId());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void anUnreachableEc2IsWorthRetrying(Vertx vertx, VertxTestContext ctx) throws Exception {
     int closedPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

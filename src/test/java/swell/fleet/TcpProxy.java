@@ -116,24 +116,34 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
-  /** Answers go back unless this connection carried the marker; it ends when the client hangs up. */
+  /**
+   * Answers go back unless this connection carried the marker. Then the client hears nothing at
+   * all, not even the server closing: it waits for its own timeout, as behind a lost packet.
+   */
   private void pumpDown(Socket from, Socket to, boolean[] marked) {
     byte[] buf = new byte[CHUNK];
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
       for (int n; (n = in.read(buf)) > 0; ) {
-        synchronized (marked) {
-          if (marked[0]) {
-            continue;
-          }
+        if (!isMarked(marked)) {
+          out.write(buf, 0, n);
         }
-        out.write(buf, 0, n);
       }
     } catch (IOException e) {
       // one side went away: so does this connection
     } finally {
-      closeQuietly(from, to);
+      if (isMarked(marked)) {
+        closeQuietly(from);
+      } else {
+        closeQuietly(from, to);
+      }
+    }
+  }
+
+  private static boolean isMarked(boolean[] marked) {
+    synchronized (marked) {
+      return marked[0];
     }
   }
 
