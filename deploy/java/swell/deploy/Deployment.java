@@ -96,9 +96,9 @@ public final class Deployment {
     InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
-    return subnet().compose(subnet -> groups.ensure(subnet.vpcId(), cfg)
+    // The bucket first: one that is not this cluster's stops up before anything is created.
+    return subnet().compose(subnet -> bucket.ensure().compose(v -> groups.ensure(subnet.vpcId(), cfg))
         .compose(ids -> roles.ensure()
-            .compose(v -> bucket.ensure())
             .compose(v -> bucket.ensureToken())
             .compose(v -> bucket.putJar(cfg.jar()))
             .compose(v -> amiId())

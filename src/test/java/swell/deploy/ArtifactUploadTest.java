@@ -1,25 +1,21 @@
 package swell.deploy;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import swell.fleet.AwsSettings;
 import swell.fleet.MotoServer;
 import swell.fleet.TcpProxy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static swell.deploy.MotoDeploy.await;
 
 /** Shipping a jar of the real size over a network slower than the one the tests usually have. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -27,31 +23,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArtifactUploadTest {
   private static final ClusterNames NAMES = ClusterNames.of("slow", "123456789012", MotoServer.REGION, "");
 
-  private MotoServer moto;
-  private Vertx vertx;
-  private Path jar;
+  private MotoDeploy env;
 
   @BeforeAll
   void start() throws Exception {
-    moto = MotoServer.start();
-    vertx = Vertx.vertx();
-    jar = Files.createTempFile("swell-fake", ".jar");
-    DeployTest.writeJar(jar, 7);
+    env = MotoDeploy.start();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (env != null) {
+      env.close();
     }
-    if (moto != null) {
-      moto.close();
-    }
-    Files.deleteIfExists(jar);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(100, TimeUnit.SECONDS);
   }
 
   /**
@@ -61,18 +44,17 @@ class ArtifactUploadTest {
    */
   @Test
   void theJarArrivesWholeOverAnUplinkTooSlowToCarryItWithinOneAttempt() throws Exception {
-    try (TcpProxy slowLine = TcpProxy.throttlingUplink(moto.port(), 8L * 1024 * 1024);
-         AwsClients aws = new AwsClients(vertx, new AwsSettings(MotoServer.REGION, slowLine.url(),
+    try (TcpProxy slowLine = TcpProxy.throttlingUplink(env.moto.port(), 8L * 1024 * 1024);
+         AwsClients aws = new AwsClients(env.vertx, new AwsSettings(MotoServer.REGION, slowLine.url(),
              MotoServer.CREDENTIALS, Duration.ofSeconds(5), Duration.ofSeconds(4)))) {
       ArtifactBucket bucket = new ArtifactBucket(aws, NAMES,
           new Progress(new PrintStream(new ByteArrayOutputStream(), true)));
 
-      await(bucket.ensure().compose(v -> bucket.putJar(jar)));
+      await(bucket.ensure().compose(v -> bucket.putJar(env.jar)));
 
-      byte[] stored = aws.s3.getObject(b -> b.bucket(NAMES.bucket()).key(ClusterNames.JAR_KEY),
-          AsyncResponseTransformer.toBytes()).join().asByteArray();
-      assertThat(stored).hasSize(DeployTest.JAR_BYTES);
-      assertThat(ArtifactBucket.sha256(stored)).isEqualTo(ArtifactBucket.sha256(jar));
+      byte[] stored = env.object(NAMES.bucket(), ClusterNames.JAR_KEY);
+      assertThat(stored).hasSize(MotoDeploy.JAR_BYTES);
+      assertThat(ArtifactBucket.sha256(stored)).isEqualTo(ArtifactBucket.sha256(env.jar));
     }
   }
 }

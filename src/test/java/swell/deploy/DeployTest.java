@@ -1,6 +1,5 @@
 package swell.deploy;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -24,11 +22,8 @@ import swell.fleet.Ec2Fleet;
 import swell.fleet.FleetConfig;
 import swell.fleet.MotoServer;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -39,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static swell.deploy.MotoDeploy.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -50,79 +46,41 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DeployTest {
   private static final String CLUSTER = "it";
-  private static final String ACCOUNT = "123456789012";
-  private static final String BUCKET = "swell-it-" + ACCOUNT + "-" + MotoServer.REGION;
-  /**
-   * As large as the real jar: uploads over 1 MiB take other paths in the SDK (Expect: 100-continue,
-   * multipart) than the few bytes these tests shipped before, and those paths once failed.
-   */
-  static final int JAR_BYTES = 70 * 1024 * 1024;
+  private static final String ACCOUNT = MotoDeploy.ACCOUNT;
+  private static final String BUCKET = MotoDeploy.bucket(CLUSTER);
 
+  private MotoDeploy env;
   private MotoServer moto;
   private Vertx vertx;
   private AwsClients aws;
   private Path jar;
-  private ByteArrayOutputStream output;
 
   @BeforeAll
   void start() throws Exception {
-    moto = MotoServer.start();
-    vertx = Vertx.vertx();
-    aws = new AwsClients(vertx, moto.settings());
-    jar = Files.createTempFile("swell-fake", ".jar");
-    writeJar(jar, 1);
+    env = MotoDeploy.start();
+    moto = env.moto;
+    vertx = env.vertx;
+    aws = env.aws;
+    jar = env.jar;
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (aws != null) {
-      aws.close();
+    if (env != null) {
+      env.close();
     }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (moto != null) {
-      moto.close();
-    }
-    Files.deleteIfExists(jar);
-  }
-
-  /** A stand-in of the real jar's size, its bytes decided by {@code build}. */
-  static void writeJar(Path file, long build) throws Exception {
-    byte[] bytes = new byte[JAR_BYTES];
-    new java.util.Random(build).nextBytes(bytes);
-    Files.write(file, bytes);
   }
 
   private Deployment deployment(String cluster, JsonObject overrides) {
-    JsonObject json = new JsonObject()
-        .put("clusterName", cluster)
-        .put("region", MotoServer.REGION)
-        .put("endpointUrl", moto.url())
-        .put("jar", jar.toString())
-        .put("pollIntervalMs", 20)
-        .put("balancer", new JsonObject().put("maxWorkers", 3))
-        .mergeIn(overrides);
-    ConfigReader r = new ConfigReader(json, Map.of());
-    DeployConfig cfg = DeployConfig.from(r, json);
-    r.rejectUnknown();
-    output = new ByteArrayOutputStream();
-    return new Deployment(vertx, aws, cfg, new PrintStream(output, true, StandardCharsets.UTF_8));
+    return env.deployment(cluster, overrides);
   }
 
   private Deployment deployment() {
     return deployment(CLUSTER, new JsonObject());
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(50, TimeUnit.SECONDS);
-  }
-
   private List<Instance> liveInstances() {
-    return aws.ec2.describeInstances(b -> b.filters(
-            Filter.builder().name("tag:swell:cluster").values(CLUSTER).build(),
-            Filter.builder().name("instance-state-name").values("pending", "running").build())).join()
-        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+    return env.instances(CLUSTER, "pending", "running");
   }
 
   private static Map<String, String> tags(Instance i) {
@@ -139,8 +97,7 @@ class DeployTest {
   }
 
   private byte[] objectBytes(String key) {
-    return aws.s3.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
-        .asByteArray();
+    return env.object(BUCKET, key);
   }
 
   private String userData(Instance i) {
@@ -224,7 +181,7 @@ class DeployTest {
           "SWELL_BALANCER_URLS=http://" + balancer.privateIpAddress() + ":5000");
     }
     assertThat(up.endpointUrls()).hasSize(2);
-    assertThat(output.toString(StandardCharsets.UTF_8)).contains("curl", "/enqueue?iterations=");
+    assertThat(env.output()).contains("curl", "/enqueue?iterations=");
   }
 
   @Test
@@ -238,19 +195,19 @@ class DeployTest {
     assertThat(again.changes()).isEmpty();
     assertThat(liveInstances()).extracting(Instance::instanceId).containsExactlyInAnyOrderElementsOf(before);
     assertThat(object("cluster-token")).isEqualTo(token);
-    assertThat(output.toString(StandardCharsets.UTF_8)).contains("everything was already in place");
+    assertThat(env.output()).contains("everything was already in place");
   }
 
   @Test
   @Order(3)
   void aChangedJarIsUploadedAndNothingElse() throws Exception {
-    writeJar(jar, 2);
+    MotoDeploy.writeJar(jar, 2);
 
     Deployment.UpResult again = await(deployment().up(false));
 
     assertThat(again.changes()).containsExactly("created jar s3://" + BUCKET + "/swell.jar");
     byte[] stored = objectBytes("swell.jar");
-    assertThat(stored).hasSize(JAR_BYTES);
+    assertThat(stored).hasSize(MotoDeploy.JAR_BYTES);
     assertThat(ArtifactBucket.sha256(stored)).isEqualTo(ArtifactBucket.sha256(jar));
   }
 
