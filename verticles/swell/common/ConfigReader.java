@@ -1,5 +1,6 @@
 package swell.common;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -146,6 +147,26 @@ public final class ConfigReader {
       out.add((int) n);
     }
     return List.copyOf(out);
+  }
+
+  /** A list of any JSON values (objects, say), empty when absent; in the environment, the list as JSON text. */
+  public JsonArray array(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return new JsonArray();
+    }
+    if (v instanceof JsonArray a) {
+      return a;
+    }
+    if (v instanceof String s) {
+      try {
+        return new JsonArray(s);
+      } catch (DecodeException e) {
+        throw bad(key, "must be a JSON list such as [{...}], not \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s)
+            + "\"");
+      }
+    }
+    throw bad(key, "must be a list");
   }
 
   /** A nested object such as {@code store} or {@code fleet}; its keys are checked too. */

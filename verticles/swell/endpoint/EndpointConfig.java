@@ -8,10 +8,13 @@ import swell.common.Limits;
 import java.net.URI;
 import java.util.List;
 
-/** The endpoint's config: where it listens, which balancers it forwards to, and its limits. */
+/**
+ * The endpoint's config: where it listens, which balancers it forwards to, which client keys it
+ * names, and its limits.
+ */
 public record EndpointConfig(String host, int port, List<String> balancerUrls, String clusterToken, Limits limits,
                              int forwardPoolSize, long forwardTimeoutMs, int forwardBatchMax, int forwardMaxInFlight,
-                             int instances) {
+                             int instances, List<ApiKeys.ApiKey> apiKeys) {
 
   public static EndpointConfig from(ConfigReader r) {
     EndpointConfig c = read(r, r.integer("port", 5000, 0, 65535), null, null);
@@ -38,7 +41,8 @@ public record EndpointConfig(String host, int port, List<String> balancerUrls, S
         r.number("forwardTimeoutMs", 10_000, 100, 600_000),
         r.integer("forwardBatchMax", 256, 1, 10_000),
         r.integer("forwardMaxInFlight", 4, 1, 1024),
-        r.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        r.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        ApiKeys.read(r));
   }
 
   static void checkUrl(String key, String u) {

@@ -2,6 +2,7 @@ package swell.deploy;
 
 import io.vertx.core.Future;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -21,18 +22,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The cluster's private S3 bucket: the fat jar, one config per role and the cluster token, read
- * by the instances with their roles at boot. Objects are uploaded only when their SHA-256 changed;
+ * by the instances with their roles at boot, and the client keys, read only by the deployer. Objects are uploaded only when their SHA-256 changed;
  * the token is generated once and kept, so a second {@code up} does not lock out running workers.
  */
 final class ArtifactBucket {
   /** User metadata holding an object's SHA-256, compared before uploading again. */
   private static final String SHA256 = "sha256";
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AwsClients aws;
   private final ClusterNames names;
@@ -157,10 +160,7 @@ final class ArtifactBucket {
         progress.exists("s3://" + names.bucket() + "/" + key + " (unchanged)");
         return Future.succeededFuture();
       }
-      return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(key).contentType("application/json")
-              .metadata(Map.of(SHA256, sha)), AsyncRequestBody.fromBytes(bytes)))
-          .onSuccess(r -> progress.created("s3://" + names.bucket() + "/" + key))
-          .mapEmpty();
+      return put(key, "application/json", bytes).onSuccess(v -> progress.created("s3://" + names.bucket() + "/" + key));
     });
   }
 
@@ -172,13 +172,61 @@ final class ArtifactBucket {
         return Future.succeededFuture();
       }
       byte[] raw = new byte[32];
-      new SecureRandom().nextBytes(raw);
+      RANDOM.nextBytes(raw);
       byte[] token = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
-      return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(ClusterNames.TOKEN_KEY)
-              .contentType("text/plain").metadata(Map.of(SHA256, sha256(token))), AsyncRequestBody.fromBytes(token)))
-          .onSuccess(r -> progress.created("cluster token s3://" + names.bucket() + "/" + ClusterNames.TOKEN_KEY))
-          .mapEmpty();
+      return put(ClusterNames.TOKEN_KEY, "text/plain", token)
+          .onSuccess(v -> progress.created("cluster token s3://" + names.bucket() + "/" + ClusterNames.TOKEN_KEY));
     });
+  }
+
+  /**
+   * The client key {@code name}: the one the bucket holds, or, the first time, a fresh one, which
+   * is printed then and only then. Only the deployer reads it again: no instance role may read
+   * {@code client-keys/}, and the endpoints get its SHA-256 alone.
+   */
+  Future<String> ensureClientKey(String name) {
+    String key = ClusterNames.clientKeyKey(name);
+    return clientKey(name).compose(stored -> {
+      if (stored != null) {
+        progress.exists("client key " + name + " (kept; deploy key " + name + " prints it)");
+        return Future.succeededFuture(stored);
+      }
+      String fresh = newClientKey();
+      return put(key, "text/plain", fresh.getBytes(StandardCharsets.UTF_8)).map(v -> {
+        progress.created("client key " + name + " s3://" + names.bucket() + "/" + key);
+        progress.say("    " + fresh);
+        progress.say("    clients send it as 'Authorization: Bearer <key>'; deploy key " + name + " prints it again");
+        return fresh;
+      });
+    });
+  }
+
+  /** The client key {@code name} as the bucket holds it, {@code null} when there is none. */
+  Future<String> clientKey(String name) {
+    return aws.call(aws.s3.getObject(b -> b.bucket(names.bucket()).key(ClusterNames.clientKeyKey(name)),
+            AsyncResponseTransformer.toBytes()))
+        .map(r -> r.asUtf8String().strip())
+        .recover(e -> AwsErrors.status(e) == 404 ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  /** The names of the client keys the bucket holds; none when there is no bucket. */
+  Future<List<String>> clientKeyNames() {
+    return aws.call(aws.s3.listObjectsV2(b -> b.bucket(names.bucket()).prefix(ClusterNames.CLIENT_KEYS)))
+        .map(r -> r.contents().stream().map(o -> o.key().substring(ClusterNames.CLIENT_KEYS.length())).toList())
+        .recover(e -> AwsErrors.status(e) == 404 ? Future.succeededFuture(List.of()) : Future.failedFuture(e));
+  }
+
+  /** {@code swk_} and 32 random bytes in unpadded base64url (CONTRACTS.md): 47 characters. */
+  static String newClientKey() {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    return "swk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+  }
+
+  /** Writes one object with the SHA-256 of its bytes in its metadata. */
+  private Future<Void> put(String key, String contentType, byte[] bytes) {
+    return aws.call(aws.s3.putObject(b -> b.bucket(names.bucket()).key(key).contentType(contentType)
+        .metadata(Map.of(SHA256, sha256(bytes))), AsyncRequestBody.fromBytes(bytes))).mapEmpty();
   }
 
   /** The SHA-256 an object was uploaded with, {@code null} if there is no such object. */

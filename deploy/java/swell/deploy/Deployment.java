@@ -19,6 +19,7 @@ import swell.common.ConfigException;
 import swell.fleet.UserData;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -60,6 +61,15 @@ public final class Deployment {
     return onContext(() -> names().compose(this::status));
   }
 
+  /** The client key {@code name} as the cluster's bucket holds it. */
+  public Future<String> key(String name) {
+    return onContext(() -> names().compose(names -> new ArtifactBucket(aws, names, progress).clientKey(name)
+        .compose(key -> key != null ? Future.succeededFuture(key) : Future.failedFuture(new IllegalStateException(
+            "cluster " + names.cluster() + " has no client key named " + name + " (s3://" + names.bucket() + "/"
+                + ClusterNames.clientKeyKey(name) + "); deploy up makes one named "
+                + ClusterNames.DEFAULT_CLIENT_KEY)))));
+  }
+
   /** Removes everything; answers what it deleted. */
   public Future<List<String>> down() {
     return onContext(() -> names().compose(this::down));
@@ -92,26 +102,21 @@ public final class Deployment {
   private Future<UpResult> up(ClusterNames names, boolean waitForReady) {
     progress.say("deploy up: cluster " + names.cluster() + " in " + names.region() + " (account " + names.account()
         + ")");
-    SecurityGroups groups = new SecurityGroups(aws, names, progress);
-    InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
-    // The bucket first: one that is not this cluster's stops up before anything is created.
-    return subnet().compose(subnet -> bucket.ensure().compose(v -> groups.ensure(subnet.vpcId(), cfg))
-        .compose(ids -> roles.ensure()
+    return subnet()
+        // The bucket first: one that is not this cluster's stops up before anything is created.
+        .compose(subnet -> bucket.ensure().map(subnet))
+        .compose(subnet -> new SecurityGroups(aws, names, progress).ensure(subnet.vpcId(), cfg)
+            .map(groups -> new Site(subnet, groups)))
+        .compose(site -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).ensure()
             .compose(v -> bucket.ensureToken())
-            .compose(v -> bucket.putJar(cfg.jar()))
-            .compose(v -> amiId())
-            .compose(ami -> {
-              Map<String, JsonObject> configs = roleConfigs(names, ami, subnet.subnetId(), ids.internal());
-              Future<Void> f = Future.succeededFuture();
-              for (var e : configs.entrySet()) {
-                f = f.compose(v -> bucket.putIfChanged(ClusterNames.configKey(e.getKey()), e.getValue().encodePrettily()));
-              }
-              return f.compose(v -> ensureBalancer(names, instances, ami, subnet.subnetId(), ids.internal()))
-                  .compose(balancer -> ensureEndpoints(names, instances, ami, subnet.subnetId(), ids.endpoints(),
-                      balancer.privateIpAddress()).map(balancer));
-            })))
+            .compose(v -> bucket.ensureClientKey(ClusterNames.DEFAULT_CLIENT_KEY))
+            .compose(clientKey -> bucket.putJar(cfg.jar()).compose(v -> amiId())
+                .compose(ami -> putConfigs(bucket, roleConfigs(names, ami, site, clientKey)).map(ami)))
+            .compose(ami -> ensureBalancer(names, instances, ami, site)
+                .compose(balancer -> ensureEndpoints(names, instances, ami, site, balancer.privateIpAddress())
+                    .map(balancer))))
         .compose(balancer -> {
           String balancerIp = balancer.privateIpAddress();
           Future<List<String>> urls = waitForReady
@@ -122,6 +127,18 @@ public final class Deployment {
             return new UpResult(progress.changes(), balancerIp, u);
           });
         });
+  }
+
+  /** Where {@code up} launches: the subnet (its zone, its VPC) and the two security groups. */
+  record Site(Subnet subnet, SecurityGroups.Ids groups) {
+  }
+
+  private Future<Void> putConfigs(ArtifactBucket bucket, Map<String, JsonObject> configs) {
+    Future<Void> f = Future.succeededFuture();
+    for (var e : configs.entrySet()) {
+      f = f.compose(v -> bucket.putIfChanged(ClusterNames.configKey(e.getKey()), e.getValue().encodePrettily()));
+    }
+    return f;
   }
 
   /** The configured subnet, or the default VPC's default subnet in the first zone. */
@@ -159,14 +176,14 @@ public final class Deployment {
    * The config each role runs, as stored in S3: ours, then deploy.json's own object for the role
    * merged over it. Checked here with the roles' own readers, so a typo fails before any launch.
    */
-  Map<String, JsonObject> roleConfigs(ClusterNames names, String ami, String subnetId, String internalGroupId) {
+  Map<String, JsonObject> roleConfigs(ClusterNames names, String ami, Site site, String clientKey) {
     JsonObject ec2 = new JsonObject()
         .put("region", names.region())
         .put("clusterName", names.cluster())
         .put("amiId", ami)
         .put("instanceType", cfg.workerInstanceType())
-        .put("subnetId", subnetId)
-        .put("securityGroupIds", new JsonArray().add(internalGroupId))
+        .put("subnetId", site.subnet().subnetId())
+        .put("securityGroupIds", new JsonArray().add(site.groups().internal()))
         .put("instanceProfile", names.iamName(ClusterNames.WORKER))
         .put("keyName", cfg.keyName())
         .put("bucket", names.bucket())
@@ -190,7 +207,8 @@ public final class Deployment {
           + "be set: set workerInstanceType, the one type the balancer's IAM role may launch");
     }
     JsonObject endpoint = new JsonObject().put("role", "endpoint").put("port", DeployConfig.PORT)
-        .mergeIn(cfg.endpoint(), true);
+        .mergeIn(cfg.endpoint(), true)
+        .put("apiKeys", apiKeys(clientKey));
     JsonObject worker = new JsonObject().put("role", "worker").mergeIn(cfg.worker(), true);
     Map<String, JsonObject> configs = new LinkedHashMap<>();
     configs.put(ClusterNames.BALANCER, balancer);
@@ -211,6 +229,28 @@ public final class Deployment {
   }
 
   /**
+   * The endpoints' {@code apiKeys}: those deploy.json's endpoint object names, and the cluster's
+   * own {@code default} key, by its SHA-256 (the key itself never leaves the bucket).
+   */
+  private JsonArray apiKeys(String clientKey) {
+    Object own = cfg.endpoint().getValue("apiKeys");
+    if (own != null && !(own instanceof JsonArray)) {
+      throw new ConfigException("endpoint.apiKeys", "(in deploy.json's \"endpoint\" object) must be a list of "
+          + "{\"name\", \"sha256\"}");
+    }
+    JsonArray keys = own == null ? new JsonArray() : ((JsonArray) own).copy();
+    for (Object k : keys) {
+      if (k instanceof JsonObject o && ClusterNames.DEFAULT_CLIENT_KEY.equals(o.getValue("name"))) {
+        throw new ConfigException("endpoint.apiKeys", "(in deploy.json's \"endpoint\" object) names a key \""
+            + ClusterNames.DEFAULT_CLIENT_KEY + "\": that is the key deploy up keeps in the bucket; give yours "
+            + "another name");
+      }
+    }
+    return keys.add(new JsonObject().put("name", ClusterNames.DEFAULT_CLIENT_KEY)
+        .put("sha256", ArtifactBucket.sha256(clientKey.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /**
    * JVM options of balancers and endpoints. A balancer keeps every pending work's metadata for as
    * long as it waits: with G1's default tenuring those objects were copied between survivor spaces
    * up to 15 times, which made young pauses of 20-30 ms under load (bench/README.md); promoted
@@ -224,15 +264,15 @@ public final class Deployment {
         .renderBase64(UserData.template(""));
   }
 
-  private Future<Instance> ensureBalancer(ClusterNames names, ClusterInstances instances, String ami, String subnetId,
-                                          String groupId) {
+  private Future<Instance> ensureBalancer(ClusterNames names, ClusterInstances instances, String ami, Site site) {
     return instances.find(ClusterNames.BALANCER, ClusterInstances.LIVE).compose(found -> {
       if (!found.isEmpty()) {
         progress.exists("balancer " + found.get(0).instanceId() + " (" + found.get(0).privateIpAddress() + ")");
         return Future.succeededFuture(found.get(0));
       }
       return instances.launch(new ClusterInstances.Launch(ClusterNames.BALANCER, cfg.balancerInstanceType(), ami,
-              subnetId, groupId, cfg.keyName(), userData(names, ClusterNames.BALANCER, Map.of()), Map.of()),
+              site.subnet().subnetId(), site.groups().internal(), cfg.keyName(),
+              userData(names, ClusterNames.BALANCER, Map.of()), Map.of()),
               profileDeadline())
           .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"));
     });
@@ -242,8 +282,8 @@ public final class Deployment {
    * Endpoints configured for the current balancer; one configured for an earlier balancer (its
    * address changed) is replaced, since it would forward to nobody.
    */
-  private Future<Void> ensureEndpoints(ClusterNames names, ClusterInstances instances, String ami, String subnetId,
-                                       String groupId, String balancerIp) {
+  private Future<Void> ensureEndpoints(ClusterNames names, ClusterInstances instances, String ami, Site site,
+                                       String balancerIp) {
     return instances.find(ClusterNames.ENDPOINT, ClusterInstances.LIVE).compose(found -> {
       List<Instance> current = new ArrayList<>();
       List<String> stale = new ArrayList<>();
@@ -261,7 +301,7 @@ public final class Deployment {
       String ud = userData(names, ClusterNames.ENDPOINT, Map.of("SWELL_BALANCER_URLS", balancerUrl));
       for (int n = current.size(); n < cfg.endpointCount(); n++) {
         f = f.compose(v -> instances.launch(new ClusterInstances.Launch(ClusterNames.ENDPOINT,
-                cfg.endpointInstanceType(), ami, subnetId, groupId, cfg.keyName(), ud,
+                cfg.endpointInstanceType(), ami, site.subnet().subnetId(), site.groups().endpoints(), cfg.keyName(), ud,
                 Map.of(ClusterInstances.TAG_BALANCER_IP, balancerIp)), profileDeadline())
             .onSuccess(i -> progress.created("endpoint " + i.instanceId()))
             .mapEmpty());
@@ -338,9 +378,11 @@ public final class Deployment {
     if (!urls.isEmpty()) {
       String u = urls.get(0);
       progress.say("");
-      progress.say("try it:");
-      progress.say("  curl -s -X PUT --data-binary 'hello' '" + u + "/enqueue?iterations=1000'");
-      progress.say("  curl -s -X POST '" + u + "/pullCompleted?top=10'");
+      progress.say("try it (deploy key takes the same -conf, --region and --profile as up):");
+      progress.say("  KEY=$(java -jar swell.jar deploy key)");
+      progress.say("  curl -s -H \"Authorization: Bearer $KEY\" -X PUT --data-binary 'hello' '" + u
+          + "/enqueue?iterations=1000'");
+      progress.say("  curl -s -H \"Authorization: Bearer $KEY\" -X POST '" + u + "/pullCompleted?top=10'");
     }
   }
 
@@ -352,7 +394,7 @@ public final class Deployment {
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
     return Future.all(bucket.exists(), groups.find(), roles.existing(),
-            instances.find(null, ClusterInstances.NOT_GONE))
+            instances.find(null, ClusterInstances.NOT_GONE), bucket.clientKeyNames())
         .map(all -> {
           List<software.amazon.awssdk.services.ec2.model.SecurityGroup> g = all.resultAt(1);
           List<Instance> found = all.resultAt(3);
@@ -360,7 +402,8 @@ public final class Deployment {
               .sorted(Comparator.comparing(ClusterInstances.View::role).thenComparing(ClusterInstances.View::instanceId))
               .toList();
           return new DeployStatus(names.cluster(), names.region(), names.bucket(), all.resultAt(0),
-              g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views);
+              g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views,
+              all.resultAt(4));
         });
   }
 

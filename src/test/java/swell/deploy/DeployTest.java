@@ -22,6 +22,8 @@ import swell.fleet.Ec2Fleet;
 import swell.fleet.FleetConfig;
 import swell.fleet.MotoServer;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -156,7 +158,16 @@ class DeployTest {
     assertThat(ec2.getString("instanceProfile")).isEqualTo("swell-it-worker");
     assertThat(ec2.getString("bucket")).isEqualTo(BUCKET);
     assertThat(balancerConfig.encode()).doesNotContain(object("cluster-token"));
-    assertThat(new JsonObject(object("config/endpoint.json")).getString("role")).isEqualTo("endpoint");
+    JsonObject endpointConfig = new JsonObject(object("config/endpoint.json"));
+    assertThat(endpointConfig.getString("role")).isEqualTo("endpoint");
+    String clientKey = object("client-keys/default");
+    assertThat(clientKey).matches("swk_[A-Za-z0-9_-]{43}");
+    assertThat(endpointConfig.getJsonArray("apiKeys")).containsExactly(new JsonObject().put("name", "default")
+        .put("sha256", ArtifactBucket.sha256(clientKey.getBytes(StandardCharsets.UTF_8))));
+    assertThat(env.output()).contains(clientKey);
+    for (String role : List.of("balancer", "endpoint", "worker")) {
+      assertThat(object("config/" + role + ".json")).doesNotContain(clientKey);
+    }
     assertThat(new JsonObject(object("config/worker.json")).getString("role")).isEqualTo("worker");
 
     List<Instance> live = liveInstances();
@@ -186,8 +197,9 @@ class DeployTest {
 
   @Test
   @Order(2)
-  void aSecondUpCreatesNothingNewAndKeepsTheToken() throws Exception {
+  void aSecondUpCreatesNothingNewAndKeepsTheTokenAndTheClientKey() throws Exception {
     String token = object("cluster-token");
+    String clientKey = object("client-keys/default");
     Set<String> before = liveInstances().stream().map(Instance::instanceId).collect(Collectors.toSet());
 
     Deployment.UpResult again = await(deployment().up(false));
@@ -195,6 +207,8 @@ class DeployTest {
     assertThat(again.changes()).isEmpty();
     assertThat(liveInstances()).extracting(Instance::instanceId).containsExactlyInAnyOrderElementsOf(before);
     assertThat(object("cluster-token")).isEqualTo(token);
+    assertThat(object("client-keys/default")).isEqualTo(clientKey);
+    assertThat(env.output()).doesNotContain(clientKey).contains("client key default (kept");
     assertThat(env.output()).contains("everything was already in place");
   }
 
@@ -234,10 +248,21 @@ class DeployTest {
     assertThat(status.groups()).hasSize(2);
     assertThat(status.roles()).containsExactlyInAnyOrder("swell-it-balancer", "swell-it-endpoint", "swell-it-worker");
     assertThat(status.instances()).anySatisfy(v -> assertThat(v.workerId()).isEqualTo("w-autoscaled"));
+    assertThat(status.clientKeys()).containsExactly("default");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    status.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("keys     default", "deploy key [NAME]");
   }
 
   @Test
   @Order(5)
+  void deployKeyPrintsTheClientKeyAgainAndNamesAMissingOne() throws Exception {
+    assertThat(await(deployment().key("default"))).isEqualTo(object("client-keys/default"));
+    assertThatThrownBy(() -> await(deployment().key("ci"))).hasMessageContaining("no client key named ci");
+  }
+
+  @Test
+  @Order(6)
   void downTerminatesEveryInstanceWorkersTooAndLeavesNothingBehind() throws Exception {
     List<String> removed = await(deployment().down());
 
@@ -256,7 +281,7 @@ class DeployTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aWorkerTypeSetInsideTheBalancerObjectStopsUpBeforeAnythingLaunches() throws Exception {
     Deployment other = deployment("other", new JsonObject().put("balancer", new JsonObject()
         .put("fleet", new JsonObject().put("ec2", new JsonObject().put("instanceType", "m7i.48xlarge")))));
@@ -268,7 +293,7 @@ class DeployTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void downCleansUpAnUpThatStoppedHalfWay() throws Exception {
     Deployment broken = deployment("half", new JsonObject().put("jar", "/nonexistent/swell.jar"));
     assertThatThrownBy(() -> await(broken.up(false))).hasMessageContaining("no jar at");
