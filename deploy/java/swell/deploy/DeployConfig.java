@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
  * @param subnetId empty: the default subnet of the default VPC in the first zone
  * @param amiId empty: the latest image named by the public SSM parameter {@code amiParameter}
  * @param bucket empty: {@code swell-<clusterName>-<account>-<region>}
+ * @param balancerDataVolumeGb size of the gp3 volume the balancer keeps its data on, when created
  */
 public record DeployConfig(String clusterName, String region, String endpointUrl, String subnetId, String amiId,
                            String amiParameter, String balancerInstanceType, String endpointInstanceType,
                            String workerInstanceType, int endpointCount, String publicCidr, String keyName,
                            String sshCidr, String bucket, Path jar, String javaPackage, long readyTimeoutMs,
                            long pollIntervalMs, long apiCallTimeoutMs, long apiCallAttemptTimeoutMs,
-                           JsonObject balancer, JsonObject endpoint, JsonObject worker) {
+                           int balancerDataVolumeGb, JsonObject balancer, JsonObject endpoint, JsonObject worker) {
 
   /** An EC2 instance type; the worker's also goes into the balancer's IAM policy. */
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9-]+\\.[a-z0-9-]+");
@@ -53,6 +54,7 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         r.number("pollIntervalMs", 5_000, 10, 60_000),
         r.number("apiCallTimeoutMs", 120_000, 1_000, 900_000),
         r.number("apiCallAttemptTimeoutMs", 30_000, 500, 900_000),
+        r.integer("balancerDataVolumeGb", 20, 1, 16_384),
         object(json, "balancer"),
         object(json, "endpoint"),
         object(json, "worker"));
@@ -110,7 +112,7 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
   public DeployConfig withRegion(String r) {
     return new DeployConfig(clusterName, r, endpointUrl, subnetId, amiId, amiParameter, balancerInstanceType,
         endpointInstanceType, workerInstanceType, endpointCount, publicCidr, keyName, sshCidr, bucket, jar,
-        javaPackage, readyTimeoutMs, pollIntervalMs, apiCallTimeoutMs, apiCallAttemptTimeoutMs, balancer, endpoint,
-        worker);
+        javaPackage, readyTimeoutMs, pollIntervalMs, apiCallTimeoutMs, apiCallAttemptTimeoutMs, balancerDataVolumeGb,
+        balancer, endpoint, worker);
   }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
 import software.amazon.awssdk.services.ec2.model.Subnet;
 import swell.Roles;
 import swell.common.ConfigException;
@@ -258,23 +259,58 @@ public final class Deployment {
    */
   static final List<String> SERVER_JVM_OPTIONS = List.of("-XX:MaxRAMPercentage=75", "-XX:MaxTenuringThreshold=1");
 
-  private String userData(ClusterNames names, String role, Map<String, String> env) {
+  /** Tag on the balancer naming the data volume its user-data mounts. */
+  static final String TAG_DATA_VOLUME = "swell:data-volume";
+  /** How long up waits for the balancer to run and its volume to come free of a departing one. */
+  private static final long BALANCER_READY_MS = 10 * 60_000;
+
+  private String userData(ClusterNames names, String role, Map<String, String> env, String dataVolumeId) {
     return new UserData(role, names.region(), names.bucket(), ClusterNames.JAR_KEY, ClusterNames.configKey(role),
-        ClusterNames.TOKEN_KEY, cfg.javaPackage(), SERVER_JVM_OPTIONS, env)
+        ClusterNames.TOKEN_KEY, cfg.javaPackage(), SERVER_JVM_OPTIONS, env, dataVolumeId)
         .renderBase64(UserData.template(""));
   }
 
+  /**
+   * The balancer, running, with its data volume attached: the one there is (started again if it
+   * powered itself off and stopped), or a new one, which mounts the volume at boot (its user-data
+   * names it) and finds the queue on it if an earlier balancer left one.
+   */
   private Future<Instance> ensureBalancer(ClusterNames names, ClusterInstances instances, String ami, Site site) {
-    return instances.find(ClusterNames.BALANCER, ClusterInstances.LIVE).compose(found -> {
+    DataVolume volume = new DataVolume(aws, names, progress);
+    Deadline deadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs());
+    return volume.ensure(site.subnet().availabilityZone(), cfg.balancerDataVolumeGb())
+        .compose(v -> runningBalancer(names, instances, ami, site, v.volumeId(), deadline)
+            .compose(balancer -> {
+              if (!v.volumeId().equals(ClusterInstances.tag(balancer, TAG_DATA_VOLUME))) {
+                progress.say("  ! balancer " + balancer.instanceId() + " was launched without data volume "
+                    + v.volumeId() + " (by an older Swell): its queue is on its root volume, so the volume stays "
+                    + "unattached");
+                return Future.succeededFuture(balancer);
+              }
+              return volume.attach(v.volumeId(), balancer, deadline).map(balancer);
+            }));
+  }
+
+  private Future<Instance> runningBalancer(ClusterNames names, ClusterInstances instances, String ami, Site site,
+                                           String volumeId, Deadline deadline) {
+    return instances.find(ClusterNames.BALANCER, ClusterInstances.STARTABLE).compose(found -> {
       if (!found.isEmpty()) {
-        progress.exists("balancer " + found.get(0).instanceId() + " (" + found.get(0).privateIpAddress() + ")");
-        return Future.succeededFuture(found.get(0));
+        Instance b = found.get(0);
+        String state = b.state().nameAsString();
+        if ("stopping".equals(state) || "stopped".equals(state)) {
+          return instances.start(b, deadline)
+              .onSuccess(i -> progress.changed("started balancer " + i.instanceId() + " (it was " + state + ")"));
+        }
+        progress.exists("balancer " + b.instanceId() + " (" + b.privateIpAddress() + ")");
+        return instances.await(b.instanceId(), "running", deadline);
       }
+      // Stop, not terminate, on an in-guest power-off: the instance and its disks stay.
       return instances.launch(new ClusterInstances.Launch(ClusterNames.BALANCER, cfg.balancerInstanceType(), ami,
               site.subnet().subnetId(), site.groups().internal(), cfg.keyName(),
-              userData(names, ClusterNames.BALANCER, Map.of()), Map.of()),
-              profileDeadline())
-          .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"));
+              userData(names, ClusterNames.BALANCER, Map.of(), volumeId), Map.of(TAG_DATA_VOLUME, volumeId),
+              ShutdownBehavior.STOP), profileDeadline())
+          .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"))
+          .compose(i -> instances.await(i.instanceId(), "running", deadline));
     });
   }
 
@@ -298,11 +334,11 @@ public final class Deployment {
       Future<Void> f = instances.terminate(stale)
           .onSuccess(v -> stale.forEach(id -> progress.deleted("endpoint " + id + " (configured for an old balancer)")));
       String balancerUrl = "http://" + balancerIp + ":" + DeployConfig.PORT;
-      String ud = userData(names, ClusterNames.ENDPOINT, Map.of("SWELL_BALANCER_URLS", balancerUrl));
+      String ud = userData(names, ClusterNames.ENDPOINT, Map.of("SWELL_BALANCER_URLS", balancerUrl), "");
       for (int n = current.size(); n < cfg.endpointCount(); n++) {
         f = f.compose(v -> instances.launch(new ClusterInstances.Launch(ClusterNames.ENDPOINT,
                 cfg.endpointInstanceType(), ami, site.subnet().subnetId(), site.groups().endpoints(), cfg.keyName(), ud,
-                Map.of(ClusterInstances.TAG_BALANCER_IP, balancerIp)), profileDeadline())
+                Map.of(ClusterInstances.TAG_BALANCER_IP, balancerIp), ShutdownBehavior.TERMINATE), profileDeadline())
             .onSuccess(i -> progress.created("endpoint " + i.instanceId()))
             .mapEmpty());
       }
@@ -393,17 +429,19 @@ public final class Deployment {
     InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
-    return Future.all(bucket.exists(), groups.find(), roles.existing(),
-            instances.find(null, ClusterInstances.NOT_GONE), bucket.clientKeyNames())
+    return Future.all(List.of(bucket.exists(), groups.find(), roles.existing(),
+            instances.find(null, ClusterInstances.NOT_GONE), bucket.clientKeyNames(),
+            new DataVolume(aws, names, progress).find()))
         .map(all -> {
           List<software.amazon.awssdk.services.ec2.model.SecurityGroup> g = all.resultAt(1);
           List<Instance> found = all.resultAt(3);
+          List<software.amazon.awssdk.services.ec2.model.Volume> volumes = all.resultAt(5);
           List<ClusterInstances.View> views = found.stream().map(ClusterInstances.View::of)
               .sorted(Comparator.comparing(ClusterInstances.View::role).thenComparing(ClusterInstances.View::instanceId))
               .toList();
           return new DeployStatus(names.cluster(), names.region(), names.bucket(), all.resultAt(0),
               g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views,
-              all.resultAt(4));
+              all.resultAt(4), volumes.stream().map(DataVolume::describe).toList());
         });
   }
 
@@ -420,6 +458,7 @@ public final class Deployment {
               ClusterInstances.tag(i, swell.fleet.Ec2Fleet.TAG_ROLE) + " instance " + i.instanceId())));
         })
         .compose(v -> instances.awaitGone(deadline, progress))
+        .compose(v -> new DataVolume(aws, names, progress).delete(deadline))
         .compose(v -> new SecurityGroups(aws, names, progress).delete(deadline))
         .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).delete())
         .compose(v -> new ArtifactBucket(aws, names, progress).delete())

@@ -16,6 +16,8 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.Volume;
+import software.amazon.awssdk.services.ec2.model.VolumeType;
 import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
 import swell.common.ConfigReader;
 import swell.fleet.Ec2Fleet;
@@ -108,6 +110,49 @@ class DeployTest {
     return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
   }
 
+  private String shutdownBehaviour(Instance i) {
+    return aws.ec2.describeInstanceAttribute(b -> b.instanceId(i.instanceId())
+        .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR)).join()
+        .instanceInitiatedShutdownBehavior().value();
+  }
+
+  private List<Volume> dataVolumes() {
+    return aws.ec2.describeVolumes(b -> b.filters(Filter.builder().name("tag:swell:role").values("balancer-data")
+        .build())).join().volumes();
+  }
+
+  /** The one balancer data volume, as EC2 describes it now. */
+  private Volume dataVolume() {
+    List<Volume> volumes = dataVolumes();
+    assertThat(volumes).hasSize(1);
+    return volumes.get(0);
+  }
+
+  private static Map<String, String> tagsOf(Volume v) {
+    return v.tags().stream().collect(Collectors.toMap(software.amazon.awssdk.services.ec2.model.Tag::key,
+        software.amazon.awssdk.services.ec2.model.Tag::value));
+  }
+
+  /** Attached at /dev/sdf, and kept when the instance terminates, as both the volume and the instance say. */
+  private void assertDataVolumeAttachedTo(Instance balancer, Volume data) {
+    assertThat(data.attachments()).singleElement().satisfies(a -> {
+      assertThat(a.instanceId()).isEqualTo(balancer.instanceId());
+      assertThat(a.device()).isEqualTo("/dev/sdf");
+      // moto leaves the flag out of the volume's attachment; the instance's mapping below has it.
+      assertThat(a.deleteOnTermination()).isNotEqualTo(Boolean.TRUE);
+    });
+    Instance now = aws.ec2.describeInstances(b -> b.instanceIds(balancer.instanceId())).join().reservations().get(0)
+        .instances().get(0);
+    assertThat(now.blockDeviceMappings()).filteredOn(m -> m.ebs().volumeId().equals(data.volumeId()))
+        .singleElement().satisfies(m -> assertThat(m.ebs().deleteOnTermination()).isFalse());
+    assertThat(tags(now)).containsEntry("swell:data-volume", data.volumeId());
+  }
+
+  private Instance balancer() {
+    return liveInstances().stream().filter(i -> "balancer".equals(tags(i).get("swell:role"))).findFirst()
+        .orElseThrow();
+  }
+
   private JsonObject policy(String role) {
     String doc = aws.iam.getRolePolicy(b -> b.roleName("swell-it-" + role).policyName("swell-it-" + role)).join()
         .policyDocument();
@@ -183,6 +228,19 @@ class DeployTest {
     assertThat(live).allSatisfy(i -> assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED));
     assertThat(userData(balancer)).contains("ROLE='balancer'", "CONFIG_KEY='config/balancer.json'",
         "BUCKET='" + BUCKET + "'", "Restart=always");
+    assertThat(shutdownBehaviour(balancer)).isEqualTo("stop");
+    Volume data = dataVolume();
+    assertThat(tagsOf(data)).containsEntry("swell:cluster", "it").containsEntry("swell:role", "balancer-data");
+    assertThat(data.volumeType()).isEqualTo(VolumeType.GP3);
+    assertThat(data.size()).isEqualTo(20);
+    assertThat(data.encrypted()).isTrue();
+    assertThat(data.availabilityZone()).isEqualTo(balancer.placement().availabilityZone());
+    assertDataVolumeAttachedTo(balancer, data);
+    assertThat(userData(balancer)).contains("DATA_VOLUME='" + data.volumeId() + "'");
+    for (Instance e : endpointInstances) {
+      assertThat(shutdownBehaviour(e)).isEqualTo("terminate");
+      assertThat(userData(e)).contains("DATA_VOLUME=''");
+    }
     for (Instance e : endpointInstances) {
       assertThat(tags(e)).containsEntry("swell:cluster", "it").containsEntry("swell:balancer-ip",
           balancer.privateIpAddress());
@@ -251,7 +309,10 @@ class DeployTest {
     assertThat(status.clientKeys()).containsExactly("default");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     status.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
-    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("keys     default", "deploy key [NAME]");
+    assertThat(status.dataVolumes()).singleElement().asString()
+        .startsWith(dataVolume().volumeId() + " (20 GiB, in-use by " + balancer().instanceId());
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("keys     default", "deploy key [NAME]",
+        "data     vol-");
   }
 
   @Test
@@ -263,10 +324,46 @@ class DeployTest {
 
   @Test
   @Order(6)
+  void aBalancerThatPoweredItselfOffIsStartedAgainWithItsVolume() throws Exception {
+    Instance balancer = balancer();
+    String volumeId = dataVolume().volumeId();
+    aws.ec2.stopInstances(b -> b.instanceIds(balancer.instanceId())).join();
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    assertThat(again.changes()).containsExactly("started balancer " + balancer.instanceId() + " (it was stopped)");
+    assertThat(balancer().instanceId()).isEqualTo(balancer.instanceId());
+    assertThat(dataVolume().volumeId()).isEqualTo(volumeId);
+    assertDataVolumeAttachedTo(balancer, dataVolume());
+  }
+
+  @Test
+  @Order(7)
+  void aReplacementBalancerGetsTheSameDataVolume() throws Exception {
+    Instance lost = balancer();
+    Volume data = dataVolume();
+    aws.ec2.terminateInstances(b -> b.instanceIds(lost.instanceId())).join();
+    assertThat(dataVolume().stateAsString()).isEqualTo("available");
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    Instance replacement = balancer();
+    assertThat(replacement.instanceId()).isNotEqualTo(lost.instanceId());
+    assertThat(again.changes()).contains("attached balancer data volume " + data.volumeId() + " to "
+        + replacement.instanceId());
+    assertThat(again.changes()).noneMatch(c -> c.contains("created balancer data volume"));
+    assertDataVolumeAttachedTo(replacement, dataVolume());
+    assertThat(userData(replacement)).contains("DATA_VOLUME='" + data.volumeId() + "'");
+  }
+
+  @Test
+  @Order(8)
   void downTerminatesEveryInstanceWorkersTooAndLeavesNothingBehind() throws Exception {
     List<String> removed = await(deployment().down());
 
-    assertThat(removed).anyMatch(s -> s.startsWith("deleted worker instance"));
+    assertThat(removed).anyMatch(s -> s.startsWith("deleted worker instance"))
+        .anyMatch(s -> s.startsWith("deleted balancer data volume vol-"));
+    assertThat(dataVolumes()).isEmpty();
     assertThat(liveInstances()).isEmpty();
     assertThat(aws.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
         .values("swell-it-endpoints", "swell-it-internal").build())).join().securityGroups()).isEmpty();
@@ -281,7 +378,7 @@ class DeployTest {
   }
 
   @Test
-  @Order(7)
+  @Order(9)
   void aWorkerTypeSetInsideTheBalancerObjectStopsUpBeforeAnythingLaunches() throws Exception {
     Deployment other = deployment("other", new JsonObject().put("balancer", new JsonObject()
         .put("fleet", new JsonObject().put("ec2", new JsonObject().put("instanceType", "m7i.48xlarge")))));
@@ -293,7 +390,7 @@ class DeployTest {
   }
 
   @Test
-  @Order(8)
+  @Order(10)
   void downCleansUpAnUpThatStoppedHalfWay() throws Exception {
     Deployment broken = deployment("half", new JsonObject().put("jar", "/nonexistent/swell.jar"));
     assertThatThrownBy(() -> await(broken.up(false))).hasMessageContaining("no jar at");
