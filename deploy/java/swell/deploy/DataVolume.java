@@ -92,16 +92,9 @@ final class DataVolume {
         progress.exists("balancer data volume " + volumeId + " attached to " + balancer.instanceId());
         return Future.succeededFuture();
       }
-      if (!"available".equals(v.stateAsString())) {
-        if (deadline.passed()) {
-          return Future.failedFuture(new IllegalStateException("the balancer's data volume " + volumeId + " is "
-              + v.stateAsString() + v.attachments().stream().map(a -> ", attached to " + a.instanceId()).findFirst()
-              .orElse("") + ", not available for balancer " + balancer.instanceId()));
-        }
-        return deadline.sleep().compose(x -> attach(volumeId, balancer, deadline));
-      }
-      return aws.call(aws.ec2.attachVolume(b -> b.volumeId(volumeId).instanceId(balancer.instanceId())
-              .device(DEVICE)))
+      return available(volumeId, "balancer " + balancer.instanceId(), deadline)
+          .compose(x -> aws.call(aws.ec2.attachVolume(b -> b.volumeId(volumeId).instanceId(balancer.instanceId())
+              .device(DEVICE))))
           .<Void>mapEmpty()
           .onSuccess(x -> progress.changed("attached balancer data volume " + volumeId + " to "
               + balancer.instanceId()));
@@ -113,25 +106,29 @@ final class DataVolume {
     return find().compose(found -> {
       Future<Void> f = Future.succeededFuture();
       for (Volume v : found) {
-        f = f.compose(x -> deleteWhenAvailable(v.volumeId(), deadline));
+        f = f.compose(x -> available(v.volumeId(), "deletion", deadline))
+            .compose(x -> aws.call(aws.ec2.deleteVolume(b -> b.volumeId(v.volumeId()))))
+            .<Void>mapEmpty()
+            .onSuccess(x -> progress.deleted("balancer data volume " + v.volumeId()))
+            .recover(e -> AwsErrors.notFound(e) ? Future.succeededFuture() : Future.failedFuture(e));
       }
       return f;
     });
   }
 
-  private Future<Void> deleteWhenAvailable(String volumeId, Deadline deadline) {
+  /** Polls until the volume is attached to nothing (one detaching from a terminated instance takes a while). */
+  private Future<Volume> available(String volumeId, String wantedFor, Deadline deadline) {
     return describe(volumeId).compose(v -> {
-      if (!"available".equals(v.stateAsString())) {
-        if (deadline.passed()) {
-          return Future.failedFuture(new IllegalStateException("the balancer's data volume " + volumeId
-              + " is still " + v.stateAsString() + "; run deploy down again"));
-        }
-        return deadline.sleep().compose(x -> deleteWhenAvailable(volumeId, deadline));
+      if ("available".equals(v.stateAsString())) {
+        return Future.succeededFuture(v);
       }
-      return aws.call(aws.ec2.deleteVolume(b -> b.volumeId(volumeId)))
-          .<Void>mapEmpty()
-          .onSuccess(x -> progress.deleted("balancer data volume " + volumeId));
-    }).recover(e -> AwsErrors.notFound(e) ? Future.succeededFuture() : Future.failedFuture(e));
+      if (deadline.passed()) {
+        return Future.failedFuture(new IllegalStateException("the balancer's data volume " + volumeId + " is "
+            + v.stateAsString() + v.attachments().stream().map(a -> ", attached to " + a.instanceId()).findFirst()
+            .orElse("") + ", not available for " + wantedFor + " after " + deadline.elapsedSeconds() + " s"));
+      }
+      return deadline.sleep().compose(x -> available(volumeId, wantedFor, deadline));
+    });
   }
 
   private Future<Volume> describe(String volumeId) {

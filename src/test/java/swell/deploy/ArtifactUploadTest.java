@@ -1,10 +1,9 @@
 package swell.deploy;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import swell.fleet.AwsSettings;
 import swell.fleet.MotoServer;
 import swell.fleet.TcpProxy;
@@ -23,19 +22,8 @@ import static swell.deploy.MotoDeploy.await;
 class ArtifactUploadTest {
   private static final ClusterNames NAMES = ClusterNames.of("slow", "123456789012", MotoServer.REGION, "");
 
-  private MotoDeploy env;
-
-  @BeforeAll
-  void start() throws Exception {
-    env = MotoDeploy.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (env != null) {
-      env.close();
-    }
-  }
+  @RegisterExtension
+  static final MotoDeploy env = new MotoDeploy();
 
   /**
    * 70 MiB over an 8 MiB/s line take about 9 s, while each attempt may take 4 s and each call 5 s:

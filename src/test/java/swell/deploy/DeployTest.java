@@ -2,7 +2,6 @@ package swell.deploy;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -53,26 +53,19 @@ class DeployTest {
   private static final String ACCOUNT = MotoDeploy.ACCOUNT;
   private static final String BUCKET = MotoDeploy.bucket(CLUSTER);
 
-  private MotoDeploy env;
+  @RegisterExtension
+  static final MotoDeploy env = new MotoDeploy();
   private MotoServer moto;
   private Vertx vertx;
   private AwsClients aws;
   private Path jar;
 
   @BeforeAll
-  void start() throws Exception {
-    env = MotoDeploy.start();
+  void start() {
     moto = env.moto;
     vertx = env.vertx;
     aws = env.aws;
     jar = env.jar;
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (env != null) {
-      env.close();
-    }
   }
 
   private Deployment deployment(String cluster, JsonObject overrides) {

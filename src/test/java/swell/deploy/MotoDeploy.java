@@ -3,6 +3,9 @@ package swell.deploy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -21,9 +24,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every deploy test class stands on: its own moto_server, a Vert.x, the deploy's AWS
- * clients pointed at the emulator, and a jar of the real size to ship.
+ * clients pointed at the emulator, and a jar of the real size to ship. Registered as a static
+ * {@code @RegisterExtension} field, it starts before the class's tests and stops after them.
  */
-final class MotoDeploy implements AutoCloseable {
+final class MotoDeploy implements BeforeAllCallback, AfterAllCallback {
   static final String ACCOUNT = "123456789012";
   /**
    * As large as the real jar: uploads over 1 MiB take other paths in the SDK (Expect: 100-continue,
@@ -31,23 +35,33 @@ final class MotoDeploy implements AutoCloseable {
    */
   static final int JAR_BYTES = 70 * 1024 * 1024;
 
-  final MotoServer moto;
-  final Vertx vertx;
-  final AwsClients aws;
-  final Path jar;
+  MotoServer moto;
+  Vertx vertx;
+  AwsClients aws;
+  Path jar;
   private ByteArrayOutputStream output = new ByteArrayOutputStream();
 
-  private MotoDeploy(MotoServer moto, Vertx vertx, Path jar) {
-    this.moto = moto;
-    this.vertx = vertx;
-    this.aws = new AwsClients(vertx, moto.settings());
-    this.jar = jar;
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    jar = Files.createTempFile("swell-fake", ".jar");
+    writeJar(jar, 1);
+    moto = MotoServer.start();
+    vertx = Vertx.vertx();
+    aws = new AwsClients(vertx, moto.settings());
   }
 
-  static MotoDeploy start() throws Exception {
-    Path jar = Files.createTempFile("swell-fake", ".jar");
-    writeJar(jar, 1);
-    return new MotoDeploy(MotoServer.start(), Vertx.vertx(), jar);
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (aws != null) {
+      aws.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (moto != null) {
+      moto.close();
+    }
+    Files.deleteIfExists(jar);
   }
 
   /** A stand-in of the real jar's size, its bytes decided by {@code build}. */
@@ -98,13 +112,5 @@ final class MotoDeploy implements AutoCloseable {
   byte[] object(String bucket, String key) {
     return aws.s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()).join()
         .asByteArray();
-  }
-
-  @Override
-  public void close() throws Exception {
-    aws.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    moto.close();
-    Files.deleteIfExists(jar);
   }
 }

@@ -1,11 +1,10 @@
 package swell.deploy;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.model.Tag;
 
@@ -24,19 +23,8 @@ import static swell.deploy.MotoDeploy.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OwnershipTest {
-  private MotoDeploy env;
-
-  @BeforeAll
-  void start() throws Exception {
-    env = MotoDeploy.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (env != null) {
-      env.close();
-    }
-  }
+  @RegisterExtension
+  static final MotoDeploy env = new MotoDeploy();
 
   private void bucketWith(String bucket, List<Tag> tags, String key) {
     env.aws.s3.createBucket(b -> b.bucket(bucket)).join();
