@@ -29,8 +29,9 @@ import java.util.Map;
 
 /**
  * The cluster's private S3 bucket: the fat jar, one config per role and the cluster token, read
- * by the instances with their roles at boot, and the client keys, read only by the deployer. Objects are uploaded only when their SHA-256 changed;
- * the token is generated once and kept, so a second {@code up} does not lock out running workers.
+ * by the instances with their roles at boot, and the client keys, read only by the deployer.
+ * Objects are uploaded only when their SHA-256 changed; the token and the keys are generated once
+ * and kept, so a second {@code up} locks out neither running workers nor clients.
  */
 final class ArtifactBucket {
   /** User metadata holding an object's SHA-256, compared before uploading again. */

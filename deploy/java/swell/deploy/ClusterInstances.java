@@ -122,7 +122,7 @@ final class ClusterInstances {
   }
 
   /** Polls until the instance is in {@code state}; one just launched may not be visible at first. */
-  Future<Instance> await(String instanceId, String state, Deadline deadline) {
+  Future<Instance> awaitState(String instanceId, String state, Deadline deadline) {
     return aws.call(aws.ec2.describeInstances(b -> b.instanceIds(instanceId)))
         .map(r -> r.reservations().get(0).instances().get(0))
         .compose(i -> state.equals(i.state().nameAsString()) ? Future.succeededFuture(i)
@@ -136,14 +136,14 @@ final class ClusterInstances {
       return Future.failedFuture(new IllegalStateException("instance " + instanceId + " is " + now + ", not "
           + state + ", after " + deadline.elapsedSeconds() + " s"));
     }
-    return deadline.sleep().compose(v -> await(instanceId, state, deadline));
+    return deadline.sleep().compose(v -> awaitState(instanceId, state, deadline));
   }
 
   /** Starts a stopped (or stopping) instance and answers it once it runs. */
   Future<Instance> start(Instance i, Deadline deadline) {
-    return await(i.instanceId(), "stopped", deadline)
+    return awaitState(i.instanceId(), "stopped", deadline)
         .compose(stopped -> aws.call(aws.ec2.startInstances(b -> b.instanceIds(i.instanceId()))))
-        .compose(r -> await(i.instanceId(), "running", deadline));
+        .compose(r -> awaitState(i.instanceId(), "running", deadline));
   }
 
   Future<Void> terminate(List<String> ids) {

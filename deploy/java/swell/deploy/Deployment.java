@@ -302,7 +302,7 @@ public final class Deployment {
               .onSuccess(i -> progress.changed("started balancer " + i.instanceId() + " (it was " + state + ")"));
         }
         progress.exists("balancer " + b.instanceId() + " (" + b.privateIpAddress() + ")");
-        return instances.await(b.instanceId(), "running", deadline);
+        return instances.awaitState(b.instanceId(), "running", deadline);
       }
       // Stop, not terminate, on an in-guest power-off: the instance and its disks stay.
       return instances.launch(new ClusterInstances.Launch(ClusterNames.BALANCER, cfg.balancerInstanceType(), ami,
@@ -310,7 +310,7 @@ public final class Deployment {
               userData(names, ClusterNames.BALANCER, Map.of(), volumeId), Map.of(TAG_DATA_VOLUME, volumeId),
               ShutdownBehavior.STOP), profileDeadline())
           .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"))
-          .compose(i -> instances.await(i.instanceId(), "running", deadline));
+          .compose(i -> instances.awaitState(i.instanceId(), "running", deadline));
     });
   }
 

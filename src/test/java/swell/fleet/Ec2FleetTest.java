@@ -202,7 +202,8 @@ class Ec2FleetTest {
         })
         .onComplete(ctx.succeeding(member -> ctx.verify(() -> {
           List<Instance> started = ec2.describeInstances(b -> b.filters(
-                  f -> f.name("tag:swell:worker-id").values("w-lost"), f -> f.name("tag:swell:cluster").values("alpha")))
+                  f -> f.name("tag:swell:worker-id").values("w-lost"),
+                  f -> f.name("tag:swell:cluster").values("alpha")))
               .join().reservations().stream().flatMap(r -> r.instances().stream()).toList();
           assertThat(lossy.droppedAnswers()).isEqualTo(1);
           assertThat(started).hasSize(1);
