@@ -17,9 +17,13 @@ import java.util.regex.Pattern;
  * runs, where in S3 its jar, config and token are, and the {@code SWELL_*} environment that
  * completes its config (balancer address, worker id). The token itself is never in user-data:
  * anyone allowed to describe instances can read that.
+ *
+ * @param dataVolumeId the EBS volume to keep {@code /var/lib/swell/data} on (the balancer's), or
+ *     {@code ""} to keep it on the root volume
  */
 public record UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
-                       String javaPackage, List<String> jvmOptions, Map<String, String> environment) {
+                       String javaPackage, List<String> jvmOptions, Map<String, String> environment,
+                       String dataVolumeId) {
 
   /** The template in the jar; {@code deploy/resources/swell/deploy/user-data.sh} in the source tree. */
   public static final String BUNDLED_TEMPLATE = "/swell/deploy/user-data.sh";
@@ -41,6 +45,9 @@ public record UserData(String role, String region, String bucket, String jarKey,
     check("configKey", configKey);
     check("tokenKey", tokenKey);
     check("javaPackage", javaPackage);
+    if (!dataVolumeId.isEmpty() && !dataVolumeId.matches("vol-[0-9a-f]{8,32}")) {
+      throw new IllegalArgumentException("dataVolumeId \"" + dataVolumeId + "\" is not an EBS volume id");
+    }
     jvmOptions.forEach(o -> check("jvmOptions", o));
     environment.forEach((k, v) -> {
       if (!k.matches("SWELL_[A-Z0-9_]+")) {
@@ -86,6 +93,7 @@ public record UserData(String role, String region, String bucket, String jarKey,
         .replace("{{TOKEN_KEY}}", tokenKey)
         .replace("{{JAVA_PACKAGE}}", javaPackage)
         .replace("{{JAVA_OPTS}}", String.join(" ", jvmOptions))
+        .replace("{{DATA_VOLUME}}", dataVolumeId)
         .replace("{{ENVIRONMENT}}", env.toString().strip());
     java.util.regex.Matcher left = LEFT_OVER.matcher(out);
     if (left.find()) {

@@ -8,6 +8,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.iam.IamAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
 import software.amazon.awssdk.services.ssm.SsmAsyncClient;
 import software.amazon.awssdk.services.sts.StsAsyncClient;
 import swell.fleet.AwsSettings;
@@ -19,6 +21,14 @@ import java.util.concurrent.CompletableFuture;
  * that brings each SDK result back onto the command's Vert.x context.
  */
 public final class AwsClients implements AutoCloseable {
+  /**
+   * Uploads go up in parts of this size, one part at a time. Each part then has to arrive within
+   * one {@code apiCallAttemptTimeoutMs} (30 s by default), not the whole jar: a single PUT of the
+   * 62 MB jar needs 17 Mbit/s of uplink, one part 2.3. A part that fails is sent again on its own,
+   * and parts in parallel would only share a slow uplink and each miss the timeout.
+   */
+  static final long UPLOAD_PART_BYTES = 8L * 1024 * 1024;
+
   private final Vertx vertx;
   private final SdkAsyncHttpClient http;
   final Ec2AsyncClient ec2;
@@ -39,7 +49,21 @@ public final class AwsClients implements AutoCloseable {
     }
     this.iam = iamBuilder.build();
     // Emulators serve buckets under the path, not as host names.
-    this.s3 = aws.configure(S3AsyncClient.builder()).httpClient(http).forcePathStyle(aws.emulated()).build();
+    this.s3 = aws.configure(S3AsyncClient.builder()).httpClient(http).forcePathStyle(aws.emulated())
+        // The SDK sends "Expect: 100-continue" with every upload over 1 MiB. moto (Werkzeug on
+        // Python's http.server) answers it with two interim 100 responses, and the SDK's Netty
+        // client takes the second for the final answer: the call fails with "Status Code: 100" and
+        // the body is cut off (moto logs a 400). Without it the body follows the headers at once;
+        // all the header could save is sending a part S3 would refuse, and up has just looked at
+        // this bucket with the same credentials.
+        .serviceConfiguration(S3Configuration.builder().expectContinueEnabled(false).build())
+        .multipartEnabled(true)
+        .multipartConfiguration(MultipartConfiguration.builder()
+            .thresholdInBytes(UPLOAD_PART_BYTES)
+            .minimumPartSizeInBytes(UPLOAD_PART_BYTES)
+            .parallelConfiguration(p -> p.maxInFlightParts(1))
+            .build())
+        .build();
     this.ssm = aws.configure(SsmAsyncClient.builder()).httpClient(http).build();
     this.sts = aws.configure(StsAsyncClient.builder()).httpClient(http).build();
   }

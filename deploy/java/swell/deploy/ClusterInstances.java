@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The cluster's EC2 instances, found by the {@code swell:cluster} tag: the balancer and the
@@ -26,6 +27,8 @@ final class ClusterInstances {
   static final String TAG_BALANCER_IP = "swell:balancer-ip";
   static final List<String> LIVE = List.of("pending", "running");
   static final List<String> NOT_GONE = List.of("pending", "running", "stopping", "stopped", "shutting-down");
+  /** States an instance comes back from (a balancer stops when it powers itself off). */
+  static final List<String> STARTABLE = List.of("pending", "running", "stopping", "stopped");
 
   /** What one instance looks like to a person reading {@code status}. */
   record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId) {
@@ -35,9 +38,14 @@ final class ClusterInstances {
     }
   }
 
-  /** What {@code up} launches for one role. */
+  /**
+   * What {@code up} launches for one role.
+   *
+   * @param shutdown what an in-guest power-off does: terminate a stateless instance, stop one
+   *     whose disk matters
+   */
   record Launch(String role, String instanceType, String amiId, String subnetId, String groupId, String keyName,
-                String userDataBase64, Map<String, String> extraTags) {
+                String userDataBase64, Map<String, String> extraTags, ShutdownBehavior shutdown) {
   }
 
   private final AwsClients aws;
@@ -87,8 +95,11 @@ final class ClusterInstances {
         .subnetId(l.subnetId())
         .securityGroupIds(l.groupId())
         .iamInstanceProfile(p -> p.name(names.iamName(l.role())))
-        .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+        .instanceInitiatedShutdownBehavior(l.shutdown())
         .userData(l.userDataBase64())
+        // The SDK retries a RunInstances whose answer timed out; with one token per launch EC2
+        // starts the instance once however often the request arrives.
+        .clientToken(UUID.randomUUID().toString())
         .metadataOptions(m -> m.httpTokens("required"))
         .tagSpecifications(
             TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tagList).build(),
@@ -108,6 +119,31 @@ final class ClusterInstances {
       }
       return Future.failedFuture(AwsErrors.classify("RunInstances " + tag(req, Ec2Fleet.TAG_ROLE), e));
     });
+  }
+
+  /** Polls until the instance is in {@code state}; one just launched may not be visible at first. */
+  Future<Instance> awaitState(String instanceId, String state, Deadline deadline) {
+    return aws.call(aws.ec2.describeInstances(b -> b.instanceIds(instanceId)))
+        .map(r -> r.reservations().get(0).instances().get(0))
+        .compose(i -> state.equals(i.state().nameAsString()) ? Future.succeededFuture(i)
+            : again(instanceId, state, deadline, i.state().nameAsString()))
+        .recover(e -> AwsErrors.notFound(e) ? again(instanceId, state, deadline, "not visible yet")
+            : Future.failedFuture(e));
+  }
+
+  private Future<Instance> again(String instanceId, String state, Deadline deadline, String now) {
+    if (deadline.passed()) {
+      return Future.failedFuture(new IllegalStateException("instance " + instanceId + " is " + now + ", not "
+          + state + ", after " + deadline.elapsedSeconds() + " s"));
+    }
+    return deadline.sleep().compose(v -> awaitState(instanceId, state, deadline));
+  }
+
+  /** Starts a stopped (or stopping) instance and answers it once it runs. */
+  Future<Instance> start(Instance i, Deadline deadline) {
+    return awaitState(i.instanceId(), "stopped", deadline)
+        .compose(stopped -> aws.call(aws.ec2.startInstances(b -> b.instanceIds(i.instanceId()))))
+        .compose(r -> awaitState(i.instanceId(), "running", deadline));
   }
 
   Future<Void> terminate(List<String> ids) {

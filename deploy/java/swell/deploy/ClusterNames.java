@@ -15,10 +15,18 @@ public record ClusterNames(String cluster, String account, String region, String
   /** S3 keys: one jar, one config per role, one token; the IAM policies grant them one by one. */
   public static final String JAR_KEY = "swell.jar";
   public static final String TOKEN_KEY = "cluster-token";
+  /** Client keys, one object each; no instance role may read them. */
+  public static final String CLIENT_KEYS = "client-keys/";
+  /** The client key {@code up} makes when the cluster has none. */
+  public static final String DEFAULT_CLIENT_KEY = "default";
 
   public static ClusterNames of(String cluster, String account, String region, String bucketOverride) {
     String bucket = bucketOverride.isEmpty() ? "swell-" + cluster + "-" + account + "-" + region : bucketOverride;
     return new ClusterNames(cluster, account, region, bucket);
+  }
+
+  public static String clientKeyKey(String name) {
+    return CLIENT_KEYS + name;
   }
 
   public static String configKey(String role) {

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -33,7 +34,8 @@ import java.util.function.Function;
  */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
     description = "Runs Swell on AWS: provisions, shows and removes one cluster (see the README, Running on AWS).",
-    subcommands = {DeployCommand.Up.class, DeployCommand.Status.class, DeployCommand.Down.class})
+    subcommands = {DeployCommand.Up.class, DeployCommand.Status.class, DeployCommand.Key.class,
+        DeployCommand.Down.class})
 public final class DeployCommand implements Runnable {
   @Spec
   CommandSpec spec;
@@ -83,6 +85,28 @@ public final class DeployCommand implements Runnable {
     @Override
     public Integer call() {
       return execute(options, "status", d -> d.status().onSuccess(s -> s.print(System.out)));
+    }
+  }
+
+  @Command(name = "key", mixinStandardHelpOptions = true,
+      description = "Prints a client key of the cluster (the one up made is named default), for clients to send as "
+          + "'Authorization: Bearer <key>'. Only the key goes to standard output.")
+  static final class Key implements Callable<Integer> {
+    @Mixin
+    Options options;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", defaultValue = ClusterNames.DEFAULT_CLIENT_KEY,
+        description = "the key's name (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Override
+    public Integer call() {
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        System.err.println("swell deploy key: a key's name is 1 to 64 letters, digits, '.', '_' or '-', not \""
+            + name + "\"");
+        return 2;
+      }
+      return execute(options, "key", d -> d.key(name).onSuccess(System.out::println));
     }
   }
 

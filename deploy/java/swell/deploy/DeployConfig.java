@@ -6,6 +6,7 @@ import swell.common.ConfigReader;
 import swell.fleet.Ec2FleetConfig;
 
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * {@code config/deploy.json}: what {@code deploy up} creates and where. Every key has a default;
@@ -16,13 +17,17 @@ import java.nio.file.Path;
  * @param subnetId empty: the default subnet of the default VPC in the first zone
  * @param amiId empty: the latest image named by the public SSM parameter {@code amiParameter}
  * @param bucket empty: {@code swell-<clusterName>-<account>-<region>}
+ * @param balancerDataVolumeGb size of the gp3 volume the balancer keeps its data on, when created
  */
 public record DeployConfig(String clusterName, String region, String endpointUrl, String subnetId, String amiId,
                            String amiParameter, String balancerInstanceType, String endpointInstanceType,
                            String workerInstanceType, int endpointCount, String publicCidr, String keyName,
                            String sshCidr, String bucket, Path jar, String javaPackage, long readyTimeoutMs,
                            long pollIntervalMs, long apiCallTimeoutMs, long apiCallAttemptTimeoutMs,
-                           JsonObject balancer, JsonObject endpoint, JsonObject worker) {
+                           int balancerDataVolumeGb, JsonObject balancer, JsonObject endpoint, JsonObject worker) {
+
+  /** An EC2 instance type; the worker's also goes into the balancer's IAM policy. */
+  private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9-]+\\.[a-z0-9-]+");
 
   /** The HTTP port of every role on its own host (DESIGN.md). */
   public static final int PORT = 5000;
@@ -35,9 +40,9 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         r.string("subnetId", ""),
         r.string("amiId", ""),
         r.string("amiParameter", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
-        r.string("balancerInstanceType", "t3.small"),
-        r.string("endpointInstanceType", "t3.micro"),
-        r.string("workerInstanceType", "c7i.large"),
+        instanceType(r, "balancerInstanceType", "t3.small"),
+        instanceType(r, "endpointInstanceType", "t3.micro"),
+        instanceType(r, "workerInstanceType", "c7i.large"),
         r.integer("endpointCount", 2, 1, 20),
         cidr(r, "publicCidr", "0.0.0.0/0"),
         r.string("keyName", ""),
@@ -49,6 +54,7 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         r.number("pollIntervalMs", 5_000, 10, 60_000),
         r.number("apiCallTimeoutMs", 120_000, 1_000, 900_000),
         r.number("apiCallAttemptTimeoutMs", 30_000, 500, 900_000),
+        r.integer("balancerDataVolumeGb", 20, 1, 16_384),
         object(json, "balancer"),
         object(json, "endpoint"),
         object(json, "worker"));
@@ -69,6 +75,14 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
       throw r.bad("sshCidr", "opens SSH only together with keyName; set both or neither");
     }
     return c;
+  }
+
+  private static String instanceType(ConfigReader r, String key, String def) {
+    String v = r.string(key, def);
+    if (!INSTANCE_TYPE.matcher(v).matches()) {
+      throw r.bad(key, "is not an EC2 instance type such as c7i.large: \"" + v + "\"");
+    }
+    return v;
   }
 
   private static String cidr(ConfigReader r, String key, String def) {
@@ -98,7 +112,7 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
   public DeployConfig withRegion(String r) {
     return new DeployConfig(clusterName, r, endpointUrl, subnetId, amiId, amiParameter, balancerInstanceType,
         endpointInstanceType, workerInstanceType, endpointCount, publicCidr, keyName, sshCidr, bucket, jar,
-        javaPackage, readyTimeoutMs, pollIntervalMs, apiCallTimeoutMs, apiCallAttemptTimeoutMs, balancer, endpoint,
-        worker);
+        javaPackage, readyTimeoutMs, pollIntervalMs, apiCallTimeoutMs, apiCallAttemptTimeoutMs, balancerDataVolumeGb,
+        balancer, endpoint, worker);
   }
 }

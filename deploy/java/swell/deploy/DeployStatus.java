@@ -6,9 +6,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-/** What {@code deploy status} found: the cluster's instances by role and state, and its other resources. */
+/**
+ * What {@code deploy status} found: the cluster's instances by role and state, and its other
+ * resources.
+ *
+ * @param clientKeys the names of the client keys in the bucket; {@code deploy key NAME} prints one
+ * @param dataVolumes the balancer's data volume, one line each (there is one, once up ran)
+ */
 public record DeployStatus(String cluster, String region, String bucket, boolean bucketExists, List<String> groups,
-                           List<String> roles, List<ClusterInstances.View> instances) {
+                           List<String> roles, List<ClusterInstances.View> instances, List<String> clientKeys,
+                           List<String> dataVolumes) {
 
   /** Instance counts as role → state → count, e.g. {@code endpoint → running → 2}. */
   public Map<String, Map<String, Long>> counts() {
@@ -23,7 +30,7 @@ public record DeployStatus(String cluster, String region, String bucket, boolean
   }
 
   public boolean empty() {
-    return !bucketExists && groups.isEmpty() && roles.isEmpty() && instances.isEmpty();
+    return !bucketExists && groups.isEmpty() && roles.isEmpty() && instances.isEmpty() && dataVolumes.isEmpty();
   }
 
   void print(PrintStream out) {
@@ -35,6 +42,9 @@ public record DeployStatus(String cluster, String region, String bucket, boolean
     out.println("  bucket   " + bucket + (bucketExists ? "" : " (missing)"));
     out.println("  groups   " + (groups.isEmpty() ? "(none)" : String.join(", ", groups)));
     out.println("  roles    " + (roles.isEmpty() ? "(none)" : String.join(", ", roles)));
+    out.println("  data     " + (dataVolumes.isEmpty() ? "(none)" : String.join(", ", dataVolumes)));
+    out.println("  keys     " + (clientKeys.isEmpty() ? "(none)" : String.join(", ", clientKeys)
+        + " (print one: java -jar swell.jar deploy key [NAME], with the same -conf, --region and --profile)"));
     counts().forEach((role, states) -> out.println("  " + role + ": " + states.entrySet().stream()
         .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))));
     for (ClusterInstances.View v : instances) {

@@ -13,12 +13,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
 import software.amazon.awssdk.services.ec2.model.Subnet;
 import swell.Roles;
 import swell.common.ConfigException;
 import swell.fleet.UserData;
+import swell.keys.ClientKey;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -60,6 +63,15 @@ public final class Deployment {
     return onContext(() -> names().compose(this::status));
   }
 
+  /** The client key {@code name} as the cluster's bucket holds it. */
+  public Future<String> key(String name) {
+    return onContext(() -> names().compose(names -> new ArtifactBucket(aws, names, progress).clientKey(name)
+        .compose(key -> key != null ? Future.succeededFuture(key) : Future.failedFuture(new IllegalStateException(
+            "cluster " + names.cluster() + " has no client key named " + name + " (s3://" + names.bucket() + "/"
+                + ClusterNames.clientKeyKey(name) + "); deploy up makes one named "
+                + ClusterNames.DEFAULT_CLIENT_KEY)))));
+  }
+
   /** Removes everything; answers what it deleted. */
   public Future<List<String>> down() {
     return onContext(() -> names().compose(this::down));
@@ -92,26 +104,21 @@ public final class Deployment {
   private Future<UpResult> up(ClusterNames names, boolean waitForReady) {
     progress.say("deploy up: cluster " + names.cluster() + " in " + names.region() + " (account " + names.account()
         + ")");
-    SecurityGroups groups = new SecurityGroups(aws, names, progress);
-    InstanceRoles roles = new InstanceRoles(aws, names, progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
-    return subnet().compose(subnet -> groups.ensure(subnet.vpcId(), cfg)
-        .compose(ids -> roles.ensure()
-            .compose(v -> bucket.ensure())
+    return subnet()
+        // The bucket first: one that is not this cluster's stops up before anything is created.
+        .compose(subnet -> bucket.ensure().map(subnet))
+        .compose(subnet -> new SecurityGroups(aws, names, progress).ensure(subnet.vpcId(), cfg)
+            .map(groups -> new Site(subnet, groups)))
+        .compose(site -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).ensure()
             .compose(v -> bucket.ensureToken())
-            .compose(v -> bucket.putJar(cfg.jar()))
-            .compose(v -> amiId())
-            .compose(ami -> {
-              Map<String, JsonObject> configs = roleConfigs(names, ami, subnet.subnetId(), ids.internal());
-              Future<Void> f = Future.succeededFuture();
-              for (var e : configs.entrySet()) {
-                f = f.compose(v -> bucket.putIfChanged(ClusterNames.configKey(e.getKey()), e.getValue().encodePrettily()));
-              }
-              return f.compose(v -> ensureBalancer(names, instances, ami, subnet.subnetId(), ids.internal()))
-                  .compose(balancer -> ensureEndpoints(names, instances, ami, subnet.subnetId(), ids.endpoints(),
-                      balancer.privateIpAddress()).map(balancer));
-            })))
+            .compose(v -> bucket.ensureClientKey(ClusterNames.DEFAULT_CLIENT_KEY))
+            .compose(clientKey -> bucket.putJar(cfg.jar()).compose(v -> amiId())
+                .compose(ami -> putConfigs(bucket, roleConfigs(names, ami, site, clientKey)).map(ami)))
+            .compose(ami -> ensureBalancer(names, instances, ami, site)
+                .compose(balancer -> ensureEndpoints(names, instances, ami, site, balancer.privateIpAddress())
+                    .map(balancer))))
         .compose(balancer -> {
           String balancerIp = balancer.privateIpAddress();
           Future<List<String>> urls = waitForReady
@@ -122,6 +129,18 @@ public final class Deployment {
             return new UpResult(progress.changes(), balancerIp, u);
           });
         });
+  }
+
+  /** Where {@code up} launches: the subnet (its zone, its VPC) and the two security groups. */
+  record Site(Subnet subnet, SecurityGroups.Ids groups) {
+  }
+
+  private Future<Void> putConfigs(ArtifactBucket bucket, Map<String, JsonObject> configs) {
+    Future<Void> f = Future.succeededFuture();
+    for (var e : configs.entrySet()) {
+      f = f.compose(v -> bucket.putIfChanged(ClusterNames.configKey(e.getKey()), e.getValue().encodePrettily()));
+    }
+    return f;
   }
 
   /** The configured subnet, or the default VPC's default subnet in the first zone. */
@@ -159,14 +178,14 @@ public final class Deployment {
    * The config each role runs, as stored in S3: ours, then deploy.json's own object for the role
    * merged over it. Checked here with the roles' own readers, so a typo fails before any launch.
    */
-  Map<String, JsonObject> roleConfigs(ClusterNames names, String ami, String subnetId, String internalGroupId) {
+  Map<String, JsonObject> roleConfigs(ClusterNames names, String ami, Site site, String clientKey) {
     JsonObject ec2 = new JsonObject()
         .put("region", names.region())
         .put("clusterName", names.cluster())
         .put("amiId", ami)
         .put("instanceType", cfg.workerInstanceType())
-        .put("subnetId", subnetId)
-        .put("securityGroupIds", new JsonArray().add(internalGroupId))
+        .put("subnetId", site.subnet().subnetId())
+        .put("securityGroupIds", new JsonArray().add(site.groups().internal()))
         .put("instanceProfile", names.iamName(ClusterNames.WORKER))
         .put("keyName", cfg.keyName())
         .put("bucket", names.bucket())
@@ -184,8 +203,14 @@ public final class Deployment {
             .put("jvmOptions", new JsonArray().add("-XX:MaxRAMPercentage=75"))
             .put("ec2", ec2))
         .mergeIn(cfg.balancer(), true);
+    if (!(balancer.getValue("fleet") instanceof JsonObject fleet && fleet.getValue("ec2") instanceof JsonObject launched
+        && cfg.workerInstanceType().equals(launched.getValue("instanceType")))) {
+      throw new ConfigException("balancer.fleet.ec2.instanceType", "(in deploy.json's \"balancer\" object) must not "
+          + "be set: set workerInstanceType, the one type the balancer's IAM role may launch");
+    }
     JsonObject endpoint = new JsonObject().put("role", "endpoint").put("port", DeployConfig.PORT)
-        .mergeIn(cfg.endpoint(), true);
+        .mergeIn(cfg.endpoint(), true)
+        .put("apiKeys", apiKeys(clientKey));
     JsonObject worker = new JsonObject().put("role", "worker").mergeIn(cfg.worker(), true);
     Map<String, JsonObject> configs = new LinkedHashMap<>();
     configs.put(ClusterNames.BALANCER, balancer);
@@ -206,6 +231,27 @@ public final class Deployment {
   }
 
   /**
+   * The endpoints' {@code apiKeys}: those deploy.json's endpoint object names, and the cluster's
+   * own {@code default} key, by its SHA-256 (the key itself never leaves the bucket).
+   */
+  private JsonArray apiKeys(String clientKey) {
+    Object own = cfg.endpoint().getValue("apiKeys");
+    if (own != null && !(own instanceof JsonArray)) {
+      throw new ConfigException("endpoint.apiKeys", "(in deploy.json's \"endpoint\" object) must be a list of "
+          + "{\"name\", \"sha256\"}");
+    }
+    JsonArray keys = own == null ? new JsonArray() : ((JsonArray) own).copy();
+    for (Object k : keys) {
+      if (k instanceof JsonObject o && ClusterNames.DEFAULT_CLIENT_KEY.equals(o.getValue("name"))) {
+        throw new ConfigException("endpoint.apiKeys", "(in deploy.json's \"endpoint\" object) names a key \""
+            + ClusterNames.DEFAULT_CLIENT_KEY + "\": that is the key deploy up keeps in the bucket; give yours "
+            + "another name");
+      }
+    }
+    return keys.add(ClientKey.configEntry(ClusterNames.DEFAULT_CLIENT_KEY, clientKey));
+  }
+
+  /**
    * JVM options of balancers and endpoints. A balancer keeps every pending work's metadata for as
    * long as it waits: with G1's default tenuring those objects were copied between survivor spaces
    * up to 15 times, which made young pauses of 20-30 ms under load (bench/README.md); promoted
@@ -213,23 +259,58 @@ public final class Deployment {
    */
   static final List<String> SERVER_JVM_OPTIONS = List.of("-XX:MaxRAMPercentage=75", "-XX:MaxTenuringThreshold=1");
 
-  private String userData(ClusterNames names, String role, Map<String, String> env) {
+  /** Tag on the balancer naming the data volume its user-data mounts. */
+  static final String TAG_DATA_VOLUME = "swell:data-volume";
+  /** How long up waits for the balancer to run and its volume to come free of a departing one. */
+  private static final long BALANCER_READY_MS = 10 * 60_000;
+
+  private String userData(ClusterNames names, String role, Map<String, String> env, String dataVolumeId) {
     return new UserData(role, names.region(), names.bucket(), ClusterNames.JAR_KEY, ClusterNames.configKey(role),
-        ClusterNames.TOKEN_KEY, cfg.javaPackage(), SERVER_JVM_OPTIONS, env)
+        ClusterNames.TOKEN_KEY, cfg.javaPackage(), SERVER_JVM_OPTIONS, env, dataVolumeId)
         .renderBase64(UserData.template(""));
   }
 
-  private Future<Instance> ensureBalancer(ClusterNames names, ClusterInstances instances, String ami, String subnetId,
-                                          String groupId) {
-    return instances.find(ClusterNames.BALANCER, ClusterInstances.LIVE).compose(found -> {
+  /**
+   * The balancer, running, with its data volume attached: the one there is (started again if it
+   * powered itself off and stopped), or a new one, which mounts the volume at boot (its user-data
+   * names it) and finds the queue on it if an earlier balancer left one.
+   */
+  private Future<Instance> ensureBalancer(ClusterNames names, ClusterInstances instances, String ami, Site site) {
+    DataVolume volume = new DataVolume(aws, names, progress);
+    Deadline deadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs());
+    return volume.ensure(site.subnet().availabilityZone(), cfg.balancerDataVolumeGb())
+        .compose(v -> runningBalancer(names, instances, ami, site, v.volumeId(), deadline)
+            .compose(balancer -> {
+              if (!v.volumeId().equals(ClusterInstances.tag(balancer, TAG_DATA_VOLUME))) {
+                progress.say("  ! balancer " + balancer.instanceId() + " was launched without data volume "
+                    + v.volumeId() + " (by an older Swell): its queue is on its root volume, so the volume stays "
+                    + "unattached");
+                return Future.succeededFuture(balancer);
+              }
+              return volume.attach(v.volumeId(), balancer, deadline).map(balancer);
+            }));
+  }
+
+  private Future<Instance> runningBalancer(ClusterNames names, ClusterInstances instances, String ami, Site site,
+                                           String volumeId, Deadline deadline) {
+    return instances.find(ClusterNames.BALANCER, ClusterInstances.STARTABLE).compose(found -> {
       if (!found.isEmpty()) {
-        progress.exists("balancer " + found.get(0).instanceId() + " (" + found.get(0).privateIpAddress() + ")");
-        return Future.succeededFuture(found.get(0));
+        Instance b = found.get(0);
+        String state = b.state().nameAsString();
+        if ("stopping".equals(state) || "stopped".equals(state)) {
+          return instances.start(b, deadline)
+              .onSuccess(i -> progress.changed("started balancer " + i.instanceId() + " (it was " + state + ")"));
+        }
+        progress.exists("balancer " + b.instanceId() + " (" + b.privateIpAddress() + ")");
+        return instances.awaitState(b.instanceId(), "running", deadline);
       }
+      // Stop, not terminate, on an in-guest power-off: the instance and its disks stay.
       return instances.launch(new ClusterInstances.Launch(ClusterNames.BALANCER, cfg.balancerInstanceType(), ami,
-              subnetId, groupId, cfg.keyName(), userData(names, ClusterNames.BALANCER, Map.of()), Map.of()),
-              profileDeadline())
-          .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"));
+              site.subnet().subnetId(), site.groups().internal(), cfg.keyName(),
+              userData(names, ClusterNames.BALANCER, Map.of(), volumeId), Map.of(TAG_DATA_VOLUME, volumeId),
+              ShutdownBehavior.STOP), profileDeadline())
+          .onSuccess(i -> progress.created("balancer " + i.instanceId() + " (" + i.privateIpAddress() + ")"))
+          .compose(i -> instances.awaitState(i.instanceId(), "running", deadline));
     });
   }
 
@@ -237,8 +318,8 @@ public final class Deployment {
    * Endpoints configured for the current balancer; one configured for an earlier balancer (its
    * address changed) is replaced, since it would forward to nobody.
    */
-  private Future<Void> ensureEndpoints(ClusterNames names, ClusterInstances instances, String ami, String subnetId,
-                                       String groupId, String balancerIp) {
+  private Future<Void> ensureEndpoints(ClusterNames names, ClusterInstances instances, String ami, Site site,
+                                       String balancerIp) {
     return instances.find(ClusterNames.ENDPOINT, ClusterInstances.LIVE).compose(found -> {
       List<Instance> current = new ArrayList<>();
       List<String> stale = new ArrayList<>();
@@ -253,11 +334,11 @@ public final class Deployment {
       Future<Void> f = instances.terminate(stale)
           .onSuccess(v -> stale.forEach(id -> progress.deleted("endpoint " + id + " (configured for an old balancer)")));
       String balancerUrl = "http://" + balancerIp + ":" + DeployConfig.PORT;
-      String ud = userData(names, ClusterNames.ENDPOINT, Map.of("SWELL_BALANCER_URLS", balancerUrl));
+      String ud = userData(names, ClusterNames.ENDPOINT, Map.of("SWELL_BALANCER_URLS", balancerUrl), "");
       for (int n = current.size(); n < cfg.endpointCount(); n++) {
         f = f.compose(v -> instances.launch(new ClusterInstances.Launch(ClusterNames.ENDPOINT,
-                cfg.endpointInstanceType(), ami, subnetId, groupId, cfg.keyName(), ud,
-                Map.of(ClusterInstances.TAG_BALANCER_IP, balancerIp)), profileDeadline())
+                cfg.endpointInstanceType(), ami, site.subnet().subnetId(), site.groups().endpoints(), cfg.keyName(), ud,
+                Map.of(ClusterInstances.TAG_BALANCER_IP, balancerIp), ShutdownBehavior.TERMINATE), profileDeadline())
             .onSuccess(i -> progress.created("endpoint " + i.instanceId()))
             .mapEmpty());
       }
@@ -333,9 +414,11 @@ public final class Deployment {
     if (!urls.isEmpty()) {
       String u = urls.get(0);
       progress.say("");
-      progress.say("try it:");
-      progress.say("  curl -s -X PUT --data-binary 'hello' '" + u + "/enqueue?iterations=1000'");
-      progress.say("  curl -s -X POST '" + u + "/pullCompleted?top=10'");
+      progress.say("try it (deploy key takes the same -conf, --region and --profile as up):");
+      progress.say("  KEY=$(java -jar swell.jar deploy key)");
+      progress.say("  curl -s -H \"Authorization: Bearer $KEY\" -X PUT --data-binary 'hello' '" + u
+          + "/enqueue?iterations=1000'");
+      progress.say("  curl -s -H \"Authorization: Bearer $KEY\" -X POST '" + u + "/pullCompleted?top=10'");
     }
   }
 
@@ -343,19 +426,22 @@ public final class Deployment {
 
   private Future<DeployStatus> status(ClusterNames names) {
     SecurityGroups groups = new SecurityGroups(aws, names, progress);
-    InstanceRoles roles = new InstanceRoles(aws, names, progress);
+    InstanceRoles roles = new InstanceRoles(aws, names, cfg.workerInstanceType(), progress);
     ArtifactBucket bucket = new ArtifactBucket(aws, names, progress);
     ClusterInstances instances = new ClusterInstances(aws, names);
-    return Future.all(bucket.exists(), groups.find(), roles.existing(),
-            instances.find(null, ClusterInstances.NOT_GONE))
+    return Future.all(List.of(bucket.exists(), groups.find(), roles.existing(),
+            instances.find(null, ClusterInstances.NOT_GONE), bucket.clientKeyNames(),
+            new DataVolume(aws, names, progress).find()))
         .map(all -> {
           List<software.amazon.awssdk.services.ec2.model.SecurityGroup> g = all.resultAt(1);
           List<Instance> found = all.resultAt(3);
+          List<software.amazon.awssdk.services.ec2.model.Volume> volumes = all.resultAt(5);
           List<ClusterInstances.View> views = found.stream().map(ClusterInstances.View::of)
               .sorted(Comparator.comparing(ClusterInstances.View::role).thenComparing(ClusterInstances.View::instanceId))
               .toList();
           return new DeployStatus(names.cluster(), names.region(), names.bucket(), all.resultAt(0),
-              g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views);
+              g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views,
+              all.resultAt(4), volumes.stream().map(DataVolume::describe).toList());
         });
   }
 
@@ -372,8 +458,9 @@ public final class Deployment {
               ClusterInstances.tag(i, swell.fleet.Ec2Fleet.TAG_ROLE) + " instance " + i.instanceId())));
         })
         .compose(v -> instances.awaitGone(deadline, progress))
+        .compose(v -> new DataVolume(aws, names, progress).delete(deadline))
         .compose(v -> new SecurityGroups(aws, names, progress).delete(deadline))
-        .compose(v -> new InstanceRoles(aws, names, progress).delete())
+        .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).delete())
         .compose(v -> new ArtifactBucket(aws, names, progress).delete())
         .map(v -> {
           progress.say(progress.changes().isEmpty() ? "nothing to remove" : "cluster " + names.cluster() + " removed");

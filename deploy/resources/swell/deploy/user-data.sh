@@ -14,6 +14,8 @@ CONFIG_KEY='{{CONFIG_KEY}}'
 TOKEN_KEY='{{TOKEN_KEY}}'
 JAVA_PACKAGE='{{JAVA_PACKAGE}}'
 JAVA_OPTS='{{JAVA_OPTS}}'
+# The balancer's EBS volume for $STATE/data; empty: the data stays on the root volume.
+DATA_VOLUME='{{DATA_VOLUME}}'
 
 STATE=/var/lib/swell
 mkdir -p "$STATE/data" /opt/swell /etc/swell
@@ -76,6 +78,49 @@ retry 10 s3_get "$CONFIG_KEY" /etc/swell/swell.json || fail "could not fetch s3:
 retry 10 s3_get "$TOKEN_KEY" "$STATE/token" || fail "could not fetch s3://$BUCKET/$TOKEN_KEY"
 rm -f "$STATE/credentials.json"
 
+# The balancer's queue lives on its own volume, which outlives the instance. Nitro instances show
+# it as an NVMe device named after the volume id; Xen ones under the attach name. A filesystem is
+# made only where blkid finds none at all (a new volume): on any other volume it holds the queue,
+# and a probe that fails for another reason stops the boot. fstab mounts it by UUID at every boot
+# (nofail: the instance still boots without it; the service below does not start on the bare
+# directory).
+data_device() {
+  local d
+  for d in "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${DATA_VOLUME/-/}" /dev/xvdf /dev/sdf; do
+    [ -b "$d" ] && readlink -f "$d" && return 0
+  done
+  return 1
+}
+# up attaches the volume right after the instance runs; 10 minutes is ample.
+wait_for_data_device() {
+  local n
+  for n in $(seq 1 120); do
+    data_device && return 0
+    sleep 5
+  done
+  return 1
+}
+mount_data_volume() {
+  local dev uuid
+  dev=$(wait_for_data_device) || return 1
+  blkid -p "$dev" > /dev/null
+  case $? in
+    0) ;;
+    2) echo "swell boot: $DATA_VOLUME ($dev) has no filesystem: making one"
+       mkfs.xfs -q "$dev" || return 1 ;;
+    *) return 1 ;;
+  esac
+  uuid=$(blkid -p -s UUID -o value "$dev") && [ -n "$uuid" ] || return 1
+  grep -q "^UUID=$uuid " /etc/fstab || echo "UUID=$uuid $STATE/data xfs defaults,nofail 0 2" >> /etc/fstab
+  mountpoint -q "$STATE/data" || mount "$STATE/data"
+}
+DATA_MOUNT=""
+if [ -n "$DATA_VOLUME" ]; then
+  mount_data_volume || fail "data volume $DATA_VOLUME did not appear or could not be mounted on $STATE/data"
+  DATA_MOUNT="RequiresMountsFor=$STATE/data"
+  echo "swell boot: $DATA_VOLUME mounted on $STATE/data"
+fi
+
 # The role's environment: SWELL_<KEY> variables override keys of the config file.
 umask 077
 {
@@ -110,6 +155,7 @@ cat > /etc/systemd/system/swell.service <<UNIT
 Description=Swell $ROLE
 Wants=network-online.target
 After=network-online.target
+$DATA_MOUNT
 
 [Service]
 User=swell

@@ -15,15 +15,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UserDataTest {
   private static UserData worker(Map<String, String> env) {
     return new UserData("worker", "eu-west-1", "swell-x-1-eu-west-1", "swell.jar", "config/worker.json",
-        "cluster-token", "java-17-amazon-corretto-headless", List.of("-XX:MaxRAMPercentage=75"), env);
+        "cluster-token", "java-17-amazon-corretto-headless", List.of("-XX:MaxRAMPercentage=75"), env, "");
   }
 
-  @Test
-  void theRenderedScriptIsValidBashWithEveryPlaceholderFilled() throws Exception {
-    String script = worker(Map.of("SWELL_WORKER_ID", "w-1", "SWELL_BALANCER_URLS", "http://10.0.0.5:5000"))
-        .render(UserData.template(""));
-    assertThat(script).doesNotContain("{{").contains("SWELL_WORKER_ID=w-1", "Restart=always",
-        "RestartPreventExitStatus=0", "SWELL_BOOT_FAILED", "retry 10 dnf install");
+  private static void assertValidBash(String script) throws Exception {
     Path file = Files.createTempFile("user-data", ".sh");
     try {
       Files.writeString(file, script);
@@ -33,6 +28,36 @@ class UserDataTest {
     } finally {
       Files.delete(file);
     }
+  }
+
+  @Test
+  void theRenderedScriptIsValidBashWithEveryPlaceholderFilled() throws Exception {
+    String script = worker(Map.of("SWELL_WORKER_ID", "w-1", "SWELL_BALANCER_URLS", "http://10.0.0.5:5000"))
+        .render(UserData.template(""));
+    assertThat(script).doesNotContain("{{").contains("SWELL_WORKER_ID=w-1", "Restart=always",
+        "RestartPreventExitStatus=0", "SWELL_BOOT_FAILED", "retry 10 dnf install", "DATA_VOLUME=''");
+    assertValidBash(script);
+  }
+
+  @Test
+  void aBalancerWaitsForItsDataVolumeFormatsItOnlyWhenBlankAndMountsItByUuid() throws Exception {
+    String script = new UserData("balancer", "eu-west-1", "swell-x-1-eu-west-1", "swell.jar", "config/balancer.json",
+        "cluster-token", "java-17-amazon-corretto-headless", List.of("-XX:MaxRAMPercentage=75"), Map.of(),
+        "vol-0123456789abcdef0").render(UserData.template(""));
+
+    assertThat(script).doesNotContain("{{").contains(
+        "DATA_VOLUME='vol-0123456789abcdef0'",
+        // Nitro: the NVMe device's by-id name is the volume id without its dash (vol0123...).
+        "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${DATA_VOLUME/-/}",
+        "blkid -p \"$dev\"", "2) echo", "mkfs.xfs -q \"$dev\"",
+        "UUID=$uuid $STATE/data xfs defaults,nofail 0 2",
+        "DATA_MOUNT=\"RequiresMountsFor=$STATE/data\"", "After=network-online.target\n$DATA_MOUNT");
+    // The volume is mounted before the data directory is handed to the swell user and the service starts.
+    assertThat(script.indexOf("mount_data_volume ||")).isLessThan(script.indexOf("chown -R swell:swell"))
+        .isLessThan(script.indexOf("systemctl enable --now swell.service"));
+    assertValidBash(script);
+    assertThatThrownBy(() -> new UserData("balancer", "eu-west-1", "b", "swell.jar", "c", "t", "java", List.of(),
+        Map.of(), "vol-1; reboot")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dataVolumeId");
   }
 
   @Test
