@@ -7,10 +7,15 @@ import swell.common.ConfigReader;
 import java.util.List;
 import java.util.UUID;
 
-/** The worker's config: where its balancers are, how many threads it computes on, how it polls. */
+/**
+ * The worker's config: where its balancers are, how many threads it computes on, how it polls.
+ *
+ * @param balancerMode {@code failover}: the first balancer that answers, in order; {@code spread}: all of
+ *     them in turn (balancers sharing one PostgreSQL database)
+ */
 public record WorkerConfig(List<String> balancerUrls, String clusterToken, String workerId, String instanceId,
                            int threads, int maxBatch, long pollWaitMs, long heartbeatMs, long resultFlushMs,
-                           long giveUpAfterMs) {
+                           long giveUpAfterMs, String balancerMode) {
 
   public static WorkerConfig from(ConfigReader r) {
     List<String> urls = r.strings("balancerUrls", List.of("http://127.0.0.1:5100"));
@@ -30,6 +35,7 @@ public record WorkerConfig(List<String> balancerUrls, String clusterToken, Strin
         r.number("pollWaitMs", 20_000, 0, 600_000),
         r.number("heartbeatMs", 5_000, 10, 600_000),
         r.number("resultFlushMs", 2, 0, 10_000),
-        r.number("giveUpAfterMs", 0, 0, 86_400_000));
+        r.number("giveUpAfterMs", 0, 0, 86_400_000),
+        r.oneOf("balancerMode", "failover", "failover", "spread"));
   }
 }
