@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,5 +86,15 @@ class DeployConfigTest {
         .hasMessageContaining("RDS");
     assertThatThrownBy(() -> read(postgres().put("clusterName", "ab-"))).hasMessageContaining("'clusterName'");
     assertThat(read(new JsonObject().put("clusterName", "ab-")).clusterName()).isEqualTo("ab-");
+  }
+
+  @Test
+  void theShippedHaProfileIsPostgresWithTwoBalancersMultiAzAndTwoWarmWorkers() {
+    DeployConfig ha = DeployCommand.readConfig(Path.of("config/deploy-ha.json"));
+    assertThat(ha.store()).isEqualTo("postgres");
+    assertThat(ha.balancerCount()).isEqualTo(2);
+    assertThat(ha.dbMultiAz()).isTrue();
+    assertThat(ha.dbFinalSnapshot()).isTrue();
+    assertThat(ha.balancer().getInteger("minWorkers")).isEqualTo(2);
   }
 }
