@@ -233,16 +233,19 @@ public final class Deployment {
       return ready.compose(v -> instances.find(ClusterNames.BALANCER, ClusterInstances.STARTABLE)).compose(found -> {
         Instance[] byIndex = new Instance[cfg.balancerCount()];
         List<Instance> surplus = new ArrayList<>();
-        found.stream().sorted(Comparator.comparing(Instance::launchTime)).forEach(b -> {
-          int index = balancerIndex(b);
-          if (index < byIndex.length && byIndex[index] == null) {
-            byIndex[index] = b;
-            progress.exists("balancer " + b.instanceId() + " (" + b.privateIpAddress() + ", "
-                + b.placement().availabilityZone() + ", " + b.state().nameAsString() + ")");
-          } else {
-            surplus.add(b);
-          }
-        });
+        // Oldest first: of two claiming one index, the one that served longer stays.
+        found.stream()
+            .sorted(Comparator.comparing(Instance::launchTime, Comparator.nullsLast(Comparator.naturalOrder())))
+            .forEach(b -> {
+              int index = balancerIndex(b);
+              if (index < byIndex.length && byIndex[index] == null) {
+                byIndex[index] = b;
+                progress.exists("balancer " + b.instanceId() + " (" + b.privateIpAddress() + ", "
+                    + b.placement().availabilityZone() + ", " + b.state().nameAsString() + ")");
+              } else {
+                surplus.add(b);
+              }
+            });
         Future<Void> f = instances.terminate(surplus.stream().map(Instance::instanceId).toList())
             .onSuccess(x -> surplus.forEach(b -> progress.deleted("balancer " + b.instanceId() + " (index "
                 + balancerIndex(b) + "; balancerCount is " + cfg.balancerCount() + ")")));

@@ -291,6 +291,33 @@ class DeployHaTest {
 
   @Test
   @Order(6)
+  void aDatabaseThatDiffersFromDeployJsonIsReportedAndLeftAlone() throws Exception {
+    Deployment.UpResult again = await(deployment(CLUSTER, new JsonObject().put("dbInstanceClass", "db.t4g.small"))
+        .up(false));
+
+    assertThat(again.changes()).isEmpty();
+    assertThat(database().dbInstanceClass()).isEqualTo("db.t4g.micro");
+    assertThat(env.output()).contains("! database " + DB + ": its class is db.t4g.micro, deploy.json says "
+        + "db.t4g.small; up does not change an existing database");
+  }
+
+  @Test
+  @Order(7)
+  void aPasswordLostWithTheBucketIsMadeAgainAndGivenToTheDatabase() throws Exception {
+    String old = object("db-password");
+    aws.s3.deleteObject(b -> b.bucket(BUCKET).key("db-password")).join();
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    String fresh = object("db-password");
+    assertThat(fresh).matches("[A-Za-z0-9]{32}").isNotEqualTo(old);
+    assertThat(again.changes()).containsExactly("created database password s3://" + BUCKET + "/db-password",
+        "set database " + DB + "'s master password to the new one in the bucket (the bucket held none)");
+    assertThat(env.output()).doesNotContain(fresh);
+  }
+
+  @Test
+  @Order(8)
   void aLostBalancerIsReplacedInItsZoneAndTheEndpointsAndWorkersFollow() throws Exception {
     Instance lost = live("balancer").get(1);
     Instance kept = live("balancer").get(0);
@@ -315,7 +342,7 @@ class DeployHaTest {
   }
 
   @Test
-  @Order(7)
+  @Order(9)
   void downDeletesTheDatabaseKeepingAFinalSnapshotAndLeavesNothingElse() throws Exception {
     List<String> removed = await(deployment().down());
 
@@ -348,7 +375,7 @@ class DeployHaTest {
   }
 
   @Test
-  @Order(8)
+  @Order(10)
   void withoutAFinalSnapshotDownKeepsNothingOfTheDatabase() throws Exception {
     JsonObject noSnapshot = new JsonObject().put("dbFinalSnapshot", false).put("dbMultiAz", false);
     await(deployment("ha2", noSnapshot).up(false));
@@ -364,7 +391,7 @@ class DeployHaTest {
   }
 
   @Test
-  @Order(9)
+  @Order(11)
   void twoConfiguredSubnetsInOneZoneAreRefusedBeforeAnythingIsCreated() throws Exception {
     List<Subnet> oneZone = aws.ec2.describeSubnets(b -> b.filters(Filter.builder().name("default-for-az")
         .values("true").build())).join().subnets().stream().limit(1).toList();

@@ -66,14 +66,15 @@ class RoleConfigsTest {
 
     Map<String, JsonObject> sqlite = configs(new JsonObject());
     assertThat(sqlite.get(ClusterNames.BALANCER).containsKey("store")).isFalse();
-    assertThat(sqlite.get(ClusterNames.BALANCER).getJsonObject("fleet").getJsonObject("ec2").containsKey("balancerUrls"))
-        .isFalse();
+    assertThat(sqlite.get(ClusterNames.BALANCER).getJsonObject("fleet").getJsonObject("ec2")
+        .containsKey("balancerUrls")).isFalse();
     assertThat(sqlite.get(ClusterNames.ENDPOINT).containsKey("balancerMode")).isFalse();
   }
 
   @Test
   void theBalancerObjectMayTuneTheStoreButNotSwapItOrItsDatabase() {
-    JsonObject pool = new JsonObject().put("balancer", new JsonObject().put("store", new JsonObject().put("poolSize", 4)));
+    JsonObject pool = new JsonObject().put("balancer", new JsonObject()
+        .put("store", new JsonObject().put("poolSize", 4)));
     assertThat(postgres(pool).get(ClusterNames.BALANCER).getJsonObject("store").getInteger("poolSize")).isEqualTo(4);
 
     assertThatThrownBy(() -> postgres(new JsonObject().put("balancer", new JsonObject().put("store",
