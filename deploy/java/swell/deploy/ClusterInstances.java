@@ -27,6 +27,8 @@ final class ClusterInstances {
   static final String TAG_BALANCER_IP = "swell:balancer-ip";
   /** Tag on a balancer: its place among {@code balancerCount}, which picks its subnet (none: 0). */
   static final String TAG_BALANCER_INDEX = "swell:balancer-index";
+  /** Tag on a balancer: the store it was made for, {@code sqlite} or {@code postgres} (none: sqlite). */
+  static final String TAG_STORE = "swell:store";
   static final List<String> LIVE = List.of("pending", "running");
   static final List<String> NOT_GONE = List.of("pending", "running", "stopping", "stopped", "shutting-down");
   /** States an instance comes back from (a balancer stops when it powers itself off). */

@@ -156,6 +156,7 @@ public final class Deployment {
       progress.say("deploy up: cluster " + names.cluster() + " in " + names.region() + " (account "
           + names.account() + "), store " + cfg.store() + ", " + cfg.balancerCount() + " balancer(s)");
       return subnets()
+          .compose(subnets -> sameStore().map(subnets))
           // The bucket first: one that is not this cluster's stops up before anything is created.
           .compose(subnets -> bucket.ensure().compose(v -> groups(subnets)))
           .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), cfg.postgres(), progress).ensure())
@@ -187,6 +188,26 @@ public final class Deployment {
             printSummary(ips(balancers), urls, waitForReady);
             return new UpResult(progress.changes(), ips(balancers), urls);
           });
+    }
+
+    /**
+     * A cluster keeps the store it was made with: a balancer that runs SQLite (tagged so, or made
+     * before there was a choice) next to ones on PostgreSQL would split the queue in two, and a
+     * running balancer never reads its config again.
+     */
+    private Future<Void> sameStore() {
+      return instances.find(ClusterNames.BALANCER, ClusterInstances.STARTABLE).compose(found -> {
+        for (Instance b : found) {
+          String store = ClusterInstances.tag(b, ClusterInstances.TAG_STORE);
+          String runs = store.isEmpty() ? "sqlite" : store;
+          if (!runs.equals(cfg.store())) {
+            return Future.failedFuture(new ConfigException("store", "is " + cfg.store() + ", but balancer "
+                + b.instanceId() + " of cluster " + names.cluster() + " runs " + runs + ": a cluster keeps the store "
+                + "it was made with. Run deploy down first (the queue goes with it) or choose another clusterName"));
+          }
+        }
+        return Future.succeededFuture();
+      });
     }
 
     /** The subnets' VPC holds the groups; with store postgres the database's group too. */
@@ -269,6 +290,7 @@ public final class Deployment {
       Subnet subnet = site.subnet(index);
       Map<String, String> tags = new LinkedHashMap<>();
       tags.put(ClusterInstances.TAG_BALANCER_INDEX, Integer.toString(index));
+      tags.put(ClusterInstances.TAG_STORE, cfg.store());
       if (!volumeId.isEmpty()) {
         tags.put(TAG_DATA_VOLUME, volumeId);
       }

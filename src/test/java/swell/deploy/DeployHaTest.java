@@ -166,6 +166,7 @@ class DeployHaTest {
     List<Instance> balancers = live("balancer");
     assertThat(balancers).hasSize(2);
     assertThat(balancers).extracting(b -> tags(b).get("swell:balancer-index")).containsExactly("0", "1");
+    assertThat(balancers).extracting(b -> tags(b).get("swell:store")).containsOnly("postgres");
     assertThat(balancers.stream().map(b -> b.placement().availabilityZone()).distinct()).hasSize(2);
     assertThat(balancers).extracting(Instance::subnetId).containsExactlyInAnyOrderElementsOf(
         subnetGroup.subnets().stream().map(s -> s.subnetIdentifier()).toList());
@@ -392,6 +393,27 @@ class DeployHaTest {
 
   @Test
   @Order(11)
+  void aClusterOfSqliteBalancersIsNotTurnedIntoAPostgresOne() throws Exception {
+    String subnet = aws.ec2.describeSubnets(b -> b.filters(Filter.builder().name("default-for-az").values("true")
+        .build())).join().subnets().get(0).subnetId();
+    String ami = aws.ssm.getParameter(b -> b.name("/aws/service/ami-amazon-linux-latest/"
+        + "al2023-ami-kernel-default-x86_64")).join().parameter().value();
+    // A balancer as an earlier deploy up of store sqlite left it: tagged with its cluster and role only.
+    String sqliteBalancer = aws.ec2.runInstances(b -> b.imageId(ami).instanceType("t3.small").minCount(1).maxCount(1)
+        .subnetId(subnet).tagSpecifications(t -> t.resourceType("instance").tags(
+            Tag.builder().key("swell:cluster").value("ha4").build(),
+            Tag.builder().key("swell:role").value("balancer").build()))).join().instances().get(0).instanceId();
+
+    assertThatThrownBy(() -> await(deployment("ha4", new JsonObject()).up(false))).hasMessageContaining("'store'")
+        .hasMessageContaining(sqliteBalancer + " of cluster ha4 runs sqlite");
+    DeployStatus status = await(deployment("ha4", new JsonObject()).status());
+    assertThat(status.bucketExists()).isFalse();
+    assertThat(status.database()).isEmpty();
+    await(deployment("ha4", new JsonObject()).down());
+  }
+
+  @Test
+  @Order(12)
   void twoConfiguredSubnetsInOneZoneAreRefusedBeforeAnythingIsCreated() throws Exception {
     List<Subnet> oneZone = aws.ec2.describeSubnets(b -> b.filters(Filter.builder().name("default-for-az")
         .values("true").build())).join().subnets().stream().limit(1).toList();
