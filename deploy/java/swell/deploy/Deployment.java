@@ -135,7 +135,8 @@ public final class Deployment {
     private final ArtifactBucket bucket;
     private final ClusterInstances instances;
     private final DataVolume volume;
-    private final Deadline balancerDeadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs());
+    /** Set when the balancers' turn comes: the database before them may take half an hour. */
+    private Deadline balancerDeadline;
     private Site site;
     private String ami;
     private String clientKey;
@@ -246,6 +247,7 @@ public final class Deployment {
      * first: its user-data names it.
      */
     private Future<Void> placeBalancers() {
+      balancerDeadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs());
       Future<Void> ready = cfg.postgres() ? Future.succeededFuture()
           : volume.ensure(site.subnet().availabilityZone(), cfg.balancerDataVolumeGb()).map(v -> {
             volumeId = v.volumeId();
@@ -728,6 +730,11 @@ public final class Deployment {
 
   // ---- down
 
+  /** How long one step of down waits for EC2 (instances to terminate, a volume or group to come free). */
+  private Deadline downDeadline() {
+    return new Deadline(vertx, 15 * 60_000, cfg.pollIntervalMs());
+  }
+
   /**
    * Terminates every instance and waits until they are gone (so the database's final snapshot
    * holds the queue as the balancers left it), then deletes the database and its subnet group,
@@ -737,19 +744,18 @@ public final class Deployment {
   private Future<List<String>> down(ClusterNames names) {
     progress.say("deploy down: cluster " + names.cluster() + " in " + names.region());
     ClusterInstances instances = new ClusterInstances(aws, names);
-    Deadline deadline = new Deadline(vertx, 15 * 60_000, cfg.pollIntervalMs());
     return instances.find(null, ClusterInstances.NOT_GONE)
         .compose(found -> {
           List<String> ids = found.stream().map(Instance::instanceId).toList();
           return instances.terminate(ids).onSuccess(v -> found.forEach(i -> progress.deleted(
               ClusterInstances.tag(i, swell.fleet.Ec2Fleet.TAG_ROLE) + " instance " + i.instanceId())));
         })
-        .compose(v -> instances.awaitGone(deadline, progress))
+        .compose(v -> instances.awaitGone(downDeadline(), progress))
         .compose(v -> rdsOrNone(() -> new Database(aws, names, progress).delete(cfg.dbFinalSnapshot(),
             new Deadline(vertx, Database.DELETE_TIMEOUT_MS, cfg.pollIntervalMs())), null))
-        .compose(v -> new DataVolume(aws, names, progress).delete(deadline))
-        .compose(v -> new SecurityGroups(aws, names, progress).delete(new Deadline(vertx, 15 * 60_000,
-            cfg.pollIntervalMs())))
+        // Each step its own time: the database's deletion before them may take a quarter of an hour.
+        .compose(v -> new DataVolume(aws, names, progress).delete(downDeadline()))
+        .compose(v -> new SecurityGroups(aws, names, progress).delete(downDeadline()))
         .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).delete())
         .compose(v -> new ArtifactBucket(aws, names, progress).delete())
         .map(v -> {
