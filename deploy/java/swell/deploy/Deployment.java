@@ -22,7 +22,6 @@ import swell.fleet.UserData;
 import swell.keys.ClientKey;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
