@@ -20,24 +20,6 @@ final class PgStatements {
   /** Is the database there and writable enough to answer: {@code /ready}. */
   static final String PING = "SELECT 1";
 
-  /**
-   * At open: what the last run left leased or handed out comes back, as in the other stores. A
-   * delivery cut off this way is not counted, as in {@link WorkStore#returnUndelivered}: the other
-   * stores never wrote it. (One balancer per database today; with several, a starting balancer must
-   * take back only the leases of balancers that are gone.)
-   */
-  static final String RECOVER = """
-      WITH leases AS (
-        UPDATE swell_works SET state = 0, worker_id = NULL, deadline = NULL, attempts = greatest(attempts - 1, 0)
-        WHERE state = 1
-        RETURNING id
-      ), hand_outs AS (
-        UPDATE swell_works SET state = 2, deadline = NULL
-        WHERE state = 3
-        RETURNING id
-      )
-      SELECT (SELECT count(*) FROM leases) AS leases, (SELECT count(*) FROM hand_outs) AS hand_outs""";
-
   /** What admission needs, each count from its state's partial index. */
   static final String ADMISSION_COUNTS = """
       SELECT (SELECT count(*) FROM swell_works WHERE state = 0) AS pending,

@@ -117,6 +117,11 @@ public final class PgWorkStore implements WorkStore {
     return true;
   }
 
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
   // ---- open and close ----------------------------------------------------------------------
 
   @Override
@@ -140,11 +145,9 @@ public final class PgWorkStore implements WorkStore {
       pool = p;
     }
     return PgSchema.migrate(p, where())
-        .compose(version -> p.query(PgStatements.RECOVER).execute())
-        .compose(rows -> {
-          Row r = rows.iterator().next();
-          log.info("opened the database at {}: {} leases and {} hand-outs of the last run came back",
-              where(), r.getLong("leases"), r.getLong("hand_outs"));
+        .compose(version -> {
+          log.info("opened the database at {}; leases and hand-outs stay with their workers and clients,"
+              + " and their deadlines end them", where());
           return readCounts(p);
         })
         .andThen(ar -> opened(p, ar.succeeded()))
