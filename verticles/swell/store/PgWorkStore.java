@@ -73,6 +73,7 @@ public final class PgWorkStore implements WorkStore {
   /** Calls are refused until the schema is in place and the counts are read. */
   private boolean ready;
   private boolean closed;
+  private PgCoordination coordination;
   /** The admission counts being read now, shared by the enqueues that wait for them. */
   private Future<Void> refreshing;
 
@@ -120,6 +121,16 @@ public final class PgWorkStore implements WorkStore {
   @Override
   public boolean shared() {
     return true;
+  }
+
+  @Override
+  public Optional<Coordination> coordination() {
+    synchronized (lock) {
+      if (coordination == null) {
+        coordination = new PgCoordination(this, vertx, connect, clock);
+      }
+      return Optional.of(coordination);
+    }
   }
 
   // ---- open and close ----------------------------------------------------------------------
@@ -180,6 +191,9 @@ public final class PgWorkStore implements WorkStore {
       }
       closed = true;
       p = pool;
+      if (coordination != null) {
+        coordination.close();
+      }
     }
     if (p == null) {
       return;
@@ -195,7 +209,7 @@ public final class PgWorkStore implements WorkStore {
   }
 
   /** Runs one operation on the pool, failing with a {@link StoreUnavailableException} however it fails. */
-  private <T> CompletableFuture<T> call(String what, Function<Pool, Future<T>> operation) {
+  <T> CompletableFuture<T> call(String what, Function<Pool, Future<T>> operation) {
     Pool p;
     synchronized (lock) {
       p = ready && !closed ? pool : null;

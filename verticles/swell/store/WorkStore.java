@@ -100,6 +100,11 @@ public interface WorkStore extends AutoCloseable {
     return false;
   }
 
+  /** How balancers sharing this store agree on the leader, the workers and wake-ups; empty unless {@link #shared()}. */
+  default Optional<Coordination> coordination() {
+    return Optional.empty();
+  }
+
   @Override
   void close();
 }
