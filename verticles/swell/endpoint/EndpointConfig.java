@@ -1,5 +1,6 @@
 package swell.endpoint;
 
+import swell.common.BalancerRotation;
 import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
@@ -16,13 +17,11 @@ import java.util.List;
  *     forwarded); past it enqueues are refused as busy
  * @param forwardQueueMax works one endpoint instance holds waiting for a forward; past it, busy
  * @param bodyTimeoutMs a request body not received within this gets 408
- * @param balancerMode {@code failover}: forward to the first balancer that answers, in order;
- *     {@code spread}: over all of them in turn (balancers sharing one PostgreSQL database)
  */
 public record EndpointConfig(String host, int port, List<String> balancerUrls, String clusterToken, Limits limits,
                              int forwardPoolSize, long forwardTimeoutMs, int forwardBatchMax, int forwardMaxInFlight,
                              int instances, ApiKeys apiKeys, long maxInFlightBytes, int forwardQueueMax,
-                             long bodyTimeoutMs, String balancerMode) {
+                             long bodyTimeoutMs, BalancerRotation.Mode balancerMode) {
   /**
    * 256 MiB: an endpoint holds about one byte of heap per byte in flight (a body is copied once, into
    * its batch, and released from its request), so this fits the heap of the smallest instance an
@@ -67,16 +66,7 @@ public record EndpointConfig(String host, int port, List<String> balancerUrls, S
         maxInFlightBytes,
         r.integer("forwardQueueMax", 10_000, 1, 1_000_000),
         r.number("bodyTimeoutMs", 30_000, 100, 3_600_000),
-        balancerMode(r));
-  }
-
-  /**
-   * How forwards pick a balancer. Balancers that share one database ({@code postgres}) are all
-   * equal, so spreading over them uses them all; separate stores must not see the same work, so
-   * their endpoints keep to the first that answers.
-   */
-  private static String balancerMode(ConfigReader r) {
-    return r.oneOf("balancerMode", "failover", "failover", "spread");
+        BalancerRotation.Mode.of(r.oneOf("balancerMode", "failover", "failover", "spread")));
   }
 
   static void checkUrl(String key, String u) {

@@ -24,14 +24,14 @@ import java.nio.file.Path;
  *     clients, and its CA (the RDS CA bundle) is in no JVM's default trust store
  */
 public record StoreConfig(String type, String durability, Path dataDir, String url, int poolSize,
-                          String passwordFile, String password, String sslRootCert) {
+                          String passwordFile, String password, boolean signals, String sslRootCert) {
 
   /** Connections per balancer to the database: enough for a balancer's concurrent statements, few enough for many balancers. */
   public static final int DEFAULT_POOL_SIZE = 8;
 
   /** A store with no database: {@code sqlite} or {@code memory}. */
   public StoreConfig(String type, String durability, Path dataDir) {
-    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "", "");
+    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "", true, "");
   }
 
   public static StoreConfig read(ConfigReader r, Path dataDir) {
@@ -43,6 +43,8 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
         r.integer("poolSize", DEFAULT_POOL_SIZE, 1, 100),
         r.string("passwordFile", ""),
         r.secret("password"),
+        // LISTEN/NOTIFY wake-ups; off behind poolers (RDS Proxy, PgBouncer in transaction mode), which break LISTEN.
+        Boolean.parseBoolean(r.oneOf("notify", "true", "true", "false")),
         r.string("sslRootCert", ""));
     if ("postgres".equals(c.type)) {
       checkUrl(r, c.url);

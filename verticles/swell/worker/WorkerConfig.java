@@ -1,5 +1,6 @@
 package swell.worker;
 
+import swell.common.BalancerRotation;
 import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
@@ -7,15 +8,10 @@ import swell.common.ConfigReader;
 import java.util.List;
 import java.util.UUID;
 
-/**
- * The worker's config: where its balancers are, how many threads it computes on, how it polls.
- *
- * @param balancerMode {@code failover}: the first balancer that answers, in order; {@code spread}: all of
- *     them in turn (balancers sharing one PostgreSQL database)
- */
+/** The worker's config: where its balancers are, how many threads it computes on, how it polls. */
 public record WorkerConfig(List<String> balancerUrls, String clusterToken, String workerId, String instanceId,
                            int threads, int maxBatch, long pollWaitMs, long heartbeatMs, long resultFlushMs,
-                           long giveUpAfterMs, String balancerMode) {
+                           long giveUpAfterMs, BalancerRotation.Mode balancerMode) {
 
   public static WorkerConfig from(ConfigReader r) {
     List<String> urls = r.strings("balancerUrls", List.of("http://127.0.0.1:5100"));
@@ -36,6 +32,6 @@ public record WorkerConfig(List<String> balancerUrls, String clusterToken, Strin
         r.number("heartbeatMs", 5_000, 10, 600_000),
         r.number("resultFlushMs", 2, 0, 10_000),
         r.number("giveUpAfterMs", 0, 0, 86_400_000),
-        r.oneOf("balancerMode", "failover", "failover", "spread"));
+        BalancerRotation.Mode.of(r.oneOf("balancerMode", "failover", "failover", "spread")));
   }
 }

@@ -31,18 +31,6 @@ class EndpointConfigTest {
   }
 
   @Test
-  void balancerModeIsFailoverUnlessSpreadIsAskedFor() {
-    swell.common.ConfigReader r = new swell.common.ConfigReader(new JsonObject().put("clusterToken", TOKEN), Map.of());
-    assertThat(EndpointConfig.from(r).balancerMode()).isEqualTo("failover");
-    r = new swell.common.ConfigReader(new JsonObject().put("clusterToken", TOKEN).put("balancerMode", "spread"),
-        Map.of());
-    assertThat(EndpointConfig.from(r).balancerMode()).isEqualTo("spread");
-    assertThatThrownBy(() -> endpoint(new JsonObject().put("balancerMode", "random"), Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("'balancerMode'")
-        .hasMessageContaining("failover, spread");
-  }
-
-  @Test
   void badClientKeyEntriesStopTheStartNamingTheEntry() {
     assertThatThrownBy(() -> endpoint(keys(entry("alice", "abc")), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("'apiKeys'").hasMessageContaining("\"alice\"")
