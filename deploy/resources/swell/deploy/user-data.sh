@@ -146,8 +146,10 @@ SWELL_ENV
   echo "SWELL_INSTANCE_ID=$INSTANCE_ID"
   [ -n "$STORE_PASSWORD_KEY" ] && echo "SWELL_STORE_PASSWORD=$(cat "$STATE/store-password")"
   echo "JAVA_OPTS=$JAVA_OPTS"
-  # Workers reach the balancer at its private address; it tells the EC2 fleet so.
+  # Workers reach the balancer at its private address; it tells the EC2 fleet so, and the other
+  # balancers of its cluster, which name it to every worker (it listens on 0.0.0.0, which they cannot).
   [ "$ROLE" = balancer ] && echo "SWELL_FLEET_EC2_BALANCER_URL=http://$PRIVATE_IP:5000"
+  [ "$ROLE" = balancer ] && echo "SWELL_ADVERTISED_URL=http://$PRIVATE_IP:5000"
 } > /etc/swell/env
 rm -f "$STATE/token" "$STATE/store-password"
 umask 022

@@ -70,7 +70,9 @@ class UserDataTest {
         "s3_get \"$STORE_PASSWORD_KEY\" \"$STATE/store-password\"",
         "echo \"SWELL_STORE_PASSWORD=$(cat \"$STATE/store-password\")\"",
         "rm -f \"$STATE/token\" \"$STATE/store-password\"",
-        "curl -sfS -o " + UserData.STORE_CA_FILE + " \"$STORE_CA_URL\"");
+        "curl -sfS -o " + UserData.STORE_CA_FILE + " \"$STORE_CA_URL\"",
+        // The other balancers name it to workers by this address, not the 0.0.0.0 it listens on.
+        "[ \"$ROLE\" = balancer ] && echo \"SWELL_ADVERTISED_URL=http://$PRIVATE_IP:5000\"");
     // Fetched with the role's credentials, before they are removed, and written only where umask 077 holds.
     assertThat(script.indexOf("s3_get \"$STORE_PASSWORD_KEY\""))
         .isLessThan(script.indexOf("rm -f \"$STATE/credentials.json\""));
