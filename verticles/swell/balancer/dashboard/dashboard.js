@@ -210,6 +210,11 @@
       ], { 'data-worker-id': w.id });
     });
     lastWorkers = seen;
+    if (rows.length === 0) {
+      const none = cell('No worker: the scaler launches one when work waits.', 'quiet');
+      none.colSpan = 9;
+      rows.push(row([none]));
+    }
     $('workers').tBodies[0].replaceChildren(...rows);
     $('worker-count').textContent = workers.length === 1 ? '1 worker' : workers.length + ' workers';
   }
@@ -227,9 +232,15 @@
       failures.textContent = 'No launch failure.';
     }
     failures.className = s.launchesBlocked || s.consecutiveLaunchFailures > 0 ? 'problem' : 'quiet';
-    $('events').tBodies[0].replaceChildren(...(s.recentEvents || []).map((e) => row([
+    const events = (s.recentEvents || []).map((e) => row([
       cell(clock(e.at)), cell(e.event, 'event event-' + e.event), cell(e.workerId || ''), cell(e.detail || ''),
-    ])));
+    ]));
+    if (events.length === 0) {
+      const none = cell('No scaler event since this balancer started.', 'quiet');
+      none.colSpan = 4;
+      events.push(row([none]));
+    }
+    $('events').tBodies[0].replaceChildren(...events);
   }
 
   function showCluster(status) {
