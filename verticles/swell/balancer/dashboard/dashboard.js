@@ -74,6 +74,7 @@
     if (ms == null) return '–';
     if (ms < 1000) return Math.round(ms) + ' ms';
     if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+    if (ms < 600000) return (ms / 60000).toFixed(1) + ' min';
     if (ms < 3600000) return Math.round(ms / 60000) + ' min';
     return (ms / 3600000).toFixed(1) + ' h';
   }
