@@ -87,6 +87,18 @@ public final class WorkerRegistry {
     workers.values().removeIf(w -> !w.managed && now - w.lastSeen > silentMs);
   }
 
+  /** What the worker's last heartbeat said of its compute threads, or null before one did. */
+  private static JsonObject statsJson(WorkerRecord w, long now) {
+    if (w.statsAt == Long.MIN_VALUE) {
+      return null;
+    }
+    return new JsonObject()
+        .put("hashRate", Double.isNaN(w.hashRate) ? null : Math.round(w.hashRate))
+        .put("busyFraction", Double.isNaN(w.busyFraction) ? null : Math.round(w.busyFraction * 1000) / 1000.0)
+        .put("completed", w.reportedCompleted < 0 ? null : w.reportedCompleted)
+        .put("reportedMsAgo", now - w.statsAt);
+  }
+
   public JsonArray toJson(long now) {
     JsonArray out = new JsonArray();
     for (WorkerRecord w : workers.values()) {
@@ -99,7 +111,8 @@ public final class WorkerRegistry {
           .put("lastSeenMsAgo", now - w.lastSeen)
           .put("idleMs", now - w.lastWorkAt)
           .put("threads", w.threads)
-          .put("completed", w.completed);
+          .put("completed", w.completed)
+          .put("stats", statsJson(w, now));
       if (w.state == WorkerState.TERMINATING && w.terminateFailures > 0) {
         j.put("terminateFailures", w.terminateFailures)
             .put("lastTerminateError", w.lastTerminateError)
