@@ -110,7 +110,7 @@ final class FleetScaler {
           continue;
         }
         if (w.state() == WorkerState.LAUNCHING) {
-          policy.launchFailed(now, true, "worker " + t.workerId() + " " + t.reason());
+          policy.launchFailed(now, w.launchedAt(), true, "worker " + t.workerId() + " " + t.reason());
         }
         terminate(w, t.reason(), now);
       }
@@ -130,7 +130,7 @@ final class FleetScaler {
     }).onFailure(e -> {
       workers.remove(id);
       boolean retryable = !(e instanceof LaunchException le) || le.retryable();
-      policy.launchFailed(clock.getAsLong(), retryable, e.getMessage());
+      policy.launchFailed(clock.getAsLong(), now, retryable, e.getMessage());
       event("launch-failed", id, e.getMessage());
       if (retryable) {
         log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
@@ -226,6 +226,20 @@ final class FleetScaler {
     }
   }
 
+  /** The planner's last sizing; null under the oldest-wait rule. */
+  private JsonObject planJson() {
+    if (cfg.rule() != ScalingConfig.Rule.PLANNER) {
+      return null;
+    }
+    ScalingPolicy.Plan p = policy.lastPlan();
+    return new JsonObject()
+        .put("desiredWorkers", p.desiredWorkers())
+        .put("backlogIterations", Math.round(p.backlogIterations()))
+        .put("targetDrainMs", cfg.targetDrainMs())
+        .put("workerHashRate", Double.isNaN(p.workerHashRate()) ? null : Math.round(p.workerHashRate()))
+        .put("workerHashRateFrom", p.measured() ? "workers" : "workerHashRateEstimate");
+  }
+
   JsonObject statusJson() {
     long now = clock.getAsLong();
     JsonArray recent = new JsonArray();
@@ -234,6 +248,8 @@ final class FleetScaler {
         .put("fleet", fleet.type())
         .put("minWorkers", cfg.minWorkers())
         .put("maxWorkers", cfg.maxWorkers())
+        .put("rule", cfg.rule().configName())
+        .put("plan", planJson())
         .put("consecutiveLaunchFailures", policy.consecutiveFailures())
         .put("nextLaunchInMs", Math.max(0, policy.nextLaunchAt() - now))
         .put("lastLaunchError", policy.lastFailure())
