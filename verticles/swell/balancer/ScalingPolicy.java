@@ -61,6 +61,8 @@ public final class ScalingPolicy {
    */
   private static final double IN_FLIGHT_SHARE_LEFT = 0.5;
   private static final double MS_PER_SECOND = 1000.0;
+  /** Busy fractions summing to 3.0001 are three workers' load, not four (floating-point sums). */
+  private static final double LOAD_ROUNDING = 1e-6;
 
   private final ScalingConfig cfg;
   private final boolean canLaunch;
@@ -74,6 +76,9 @@ public final class ScalingPolicy {
   /** The last rate workers measured, kept for when none is busy enough to measure (between bursts). */
   private double lastMeasuredRate = Double.NaN;
   private Plan lastPlan = new Plan(0, 0, Double.NaN, false);
+  /** Since when the fleet has had whole workers' worth of capacity unused, and the least of it since. */
+  private long unusedSince = Long.MIN_VALUE;
+  private int leastUnused;
 
   /** @param canLaunch false for fleet {@code none}: the policy then never launches or terminates */
   public ScalingPolicy(ScalingConfig cfg, boolean canLaunch) {
@@ -129,7 +134,8 @@ public final class ScalingPolicy {
       lastLaunchAt = now;
     }
 
-    retire(active, keep, now, actions);
+    int unused = cfg.rule() == ScalingConfig.Rule.PLANNER ? unusedWorkers(queue, active, keep, now) : 0;
+    retire(active, keep, unused, now, actions);
     return actions;
   }
 
@@ -189,11 +195,43 @@ public final class ScalingPolicy {
   }
 
   /**
+   * Workers' worth of capacity the fleet has left unused for idleTimeoutMs on end, with nothing
+   * pending: the least, over that time, of the active workers minus their summed busy fractions
+   * (rounded up; a worker that reported none counts as busy) and minus what must be kept. The
+   * dispatcher hands works to whichever worker polls, which spreads a light load over the whole
+   * fleet, so that no single worker goes idle for idleTimeoutMs however many too many there are:
+   * this is the idle rule counted over the fleet instead of worker by worker.
+   */
+  private int unusedWorkers(QueueStats queue, List<WorkerRecord> active, int keep, long now) {
+    double load = 0;
+    for (WorkerRecord w : active) {
+      load += Double.isNaN(w.busyFraction()) ? 1 : w.busyFraction();
+    }
+    int unused = active.size() - Math.max(keep, (int) Math.ceil(load - LOAD_ROUNDING));
+    if (queue.pending() > 0 || unused <= 0) {
+      unusedSince = Long.MIN_VALUE;
+      return 0;
+    }
+    if (unusedSince == Long.MIN_VALUE) {
+      unusedSince = now;
+      leastUnused = unused;
+      return 0;
+    }
+    leastUnused = Math.min(leastUnused, unused);
+    if (now - unusedSince <= cfg.idleTimeoutMs()) {
+      return 0;
+    }
+    unusedSince = Long.MIN_VALUE;
+    return leastUnused;
+  }
+
+  /**
    * Beyond maxWorkers (an earlier balancer's workers, all adopted) the idlest retire, busy or not:
    * retiring lets them finish what they hold. Beyond {@code keep} (minWorkers, or the workers the
-   * backlog needs), those idle for idleTimeoutMs retire.
+   * backlog needs), those idle for idleTimeoutMs retire, and then, idlest first, as many more as
+   * the fleet left {@code unused}.
    */
-  private void retire(List<WorkerRecord> active, int keep, long now, List<Action> actions) {
+  private void retire(List<WorkerRecord> active, int keep, int unused, long now, List<Action> actions) {
     List<WorkerRecord> idlestFirst = new ArrayList<>(active);
     idlestFirst.sort(Comparator.comparingLong(WorkerRecord::lastWorkAt));
     int surplus = active.size() - cfg.maxWorkers();
@@ -206,11 +244,16 @@ public final class ScalingPolicy {
       if (surplus > 0) {
         actions.add(new Retire(w.id(), "above maxWorkers=" + cfg.maxWorkers()));
         surplus--;
-        removable--;
       } else if (idle > cfg.idleTimeoutMs()) {
         actions.add(new Retire(w.id(), "no work for " + idle + " ms"));
-        removable--;
+      } else if (unused > 0) {
+        actions.add(new Retire(w.id(), "the fleet left " + unused + " workers' capacity unused for idleTimeoutMs="
+            + cfg.idleTimeoutMs()));
+      } else {
+        continue;
       }
+      removable--;
+      unused--;
     }
   }
 

@@ -329,4 +329,78 @@ class ScalingPolicyTest {
     assertThat(policy.consecutiveFailures()).as("a launch made after the failure was known").isEqualTo(2);
     assertThat(policy.nextLaunchAt()).isEqualTo(105_000);
   }
+
+  /** An active worker whose last heartbeat said it was this busy. */
+  private WorkerRecord busy(String id, double busyFraction) {
+    return measured(id, 2 * ESTIMATE * busyFraction, busyFraction, 0);
+  }
+
+  /** A tick at which every worker got work recently, the i-th of them {@code ago[i]} ms before. */
+  private List<ScalingPolicy.Action> decideWhileBusy(QueueStats q, long now, long... ago) {
+    List<WorkerRecord> all = workers.managed();
+    for (int i = 0; i < all.size(); i++) {
+      all.get(i).workedAt(now - (ago.length == 0 ? 100 : ago[i]));
+    }
+    return decide(q, now);
+  }
+
+  @Test
+  void aFleetThatLeavesWholeWorkersUnusedForIdleTimeoutRetiresThemThoughNoneIsIdle() {
+    policy = new ScalingPolicy(WIDE, true);
+    for (int i = 0; i < 4; i++) {
+      busy("w" + i, 0.5);
+    }
+    assertThat(decideWhileBusy(EMPTY, 1_000)).as("the unused capacity is only just seen").isEmpty();
+    assertThat(decideWhileBusy(EMPTY, 601_000)).as("not for longer than idleTimeoutMs yet").isEmpty();
+    List<ScalingPolicy.Action> actions = decideWhileBusy(EMPTY, 601_001, 100, 400, 200, 300);
+    assertThat(retirements(actions)).as("two workers' load on four: the two given work longest ago")
+        .containsExactly("w1", "w3");
+    assertThat(((ScalingPolicy.Retire) actions.get(0)).reason()).contains("2 workers' capacity unused");
+  }
+
+  @Test
+  void onlyTheLeastUnusedCapacityOverTheWholeTimeRetires() {
+    policy = new ScalingPolicy(WIDE, true);
+    for (int i = 0; i < 4; i++) {
+      busy("w" + i, 0.25);
+    }
+    decideWhileBusy(EMPTY, 1_000);
+    workers.managed().forEach(w -> w.reportStats(1, 0.6, 0, 1, 300_000)); // 2.4 workers busy: one unused
+    decideWhileBusy(EMPTY, 300_000);
+    workers.managed().forEach(w -> w.reportStats(1, 0.25, 0, 1, 400_000));
+    assertThat(retirements(decideWhileBusy(EMPTY, 601_001))).hasSize(1);
+  }
+
+  @Test
+  void pendingWorkStartsTheUnusedCapacityTimeOver() {
+    policy = new ScalingPolicy(WIDE, true);
+    for (int i = 0; i < 4; i++) {
+      busy("w" + i, 0.25);
+    }
+    decideWhileBusy(EMPTY, 1_000);
+    decideWhileBusy(backlog(0), 300_000);
+    assertThat(decideWhileBusy(EMPTY, 601_001)).as("the unused time begins again after the backlog").isEmpty();
+    assertThat(decideWhileBusy(EMPTY, 1_201_001)).isEmpty();
+    assertThat(retirements(decideWhileBusy(EMPTY, 1_201_002))).as("one worker's load on four").hasSize(3);
+  }
+
+  @Test
+  void aWorkerThatReportsNoBusyFractionCountsAsBusy() {
+    policy = new ScalingPolicy(WIDE, true);
+    for (int i = 0; i < 3; i++) {
+      active("w" + i, 0);
+    }
+    decideWhileBusy(EMPTY, 1_000);
+    assertThat(decideWhileBusy(EMPTY, 700_000)).as("an older worker: the idle rule alone decides").isEmpty();
+  }
+
+  @Test
+  void theOldestWaitRuleRetiresOnlyIdleWorkers() {
+    policy = new ScalingPolicy(WIDE.withRule(ScalingConfig.Rule.OLDEST_WAIT), true);
+    for (int i = 0; i < 4; i++) {
+      busy("w" + i, 0.25);
+    }
+    decideWhileBusy(EMPTY, 1_000);
+    assertThat(decideWhileBusy(EMPTY, 700_000)).isEmpty();
+  }
 }
