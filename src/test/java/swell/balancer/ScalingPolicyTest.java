@@ -330,9 +330,11 @@ class ScalingPolicyTest {
     assertThat(policy.nextLaunchAt()).isEqualTo(105_000);
   }
 
-  /** An active worker whose last heartbeat said it was this busy. */
-  private WorkerRecord busy(String id, double busyFraction) {
-    return measured(id, 2 * ESTIMATE * busyFraction, busyFraction, 0);
+  /** Four active workers w0..w3, each of whose last heartbeat said it was this busy. */
+  private void fourWorkersEach(double busyFraction) {
+    for (int i = 0; i < 4; i++) {
+      measured("w" + i, 2 * ESTIMATE * busyFraction, busyFraction, 0);
+    }
   }
 
   /** A tick at which every worker got work recently, the i-th of them {@code ago[i]} ms before. */
@@ -347,9 +349,7 @@ class ScalingPolicyTest {
   @Test
   void aFleetThatLeavesWholeWorkersUnusedForIdleTimeoutRetiresThemThoughNoneIsIdle() {
     policy = new ScalingPolicy(WIDE, true);
-    for (int i = 0; i < 4; i++) {
-      busy("w" + i, 0.5);
-    }
+    fourWorkersEach(0.5);
     assertThat(decideWhileBusy(EMPTY, 1_000)).as("the unused capacity is only just seen").isEmpty();
     assertThat(decideWhileBusy(EMPTY, 601_000)).as("not for longer than idleTimeoutMs yet").isEmpty();
     List<ScalingPolicy.Action> actions = decideWhileBusy(EMPTY, 601_001, 100, 400, 200, 300);
@@ -361,9 +361,7 @@ class ScalingPolicyTest {
   @Test
   void onlyTheLeastUnusedCapacityOverTheWholeTimeRetires() {
     policy = new ScalingPolicy(WIDE, true);
-    for (int i = 0; i < 4; i++) {
-      busy("w" + i, 0.25);
-    }
+    fourWorkersEach(0.25);
     decideWhileBusy(EMPTY, 1_000);
     workers.managed().forEach(w -> w.reportStats(1, 0.6, 0, 1, 300_000)); // 2.4 workers busy: one unused
     decideWhileBusy(EMPTY, 300_000);
@@ -374,9 +372,7 @@ class ScalingPolicyTest {
   @Test
   void pendingWorkStartsTheUnusedCapacityTimeOver() {
     policy = new ScalingPolicy(WIDE, true);
-    for (int i = 0; i < 4; i++) {
-      busy("w" + i, 0.25);
-    }
+    fourWorkersEach(0.25);
     decideWhileBusy(EMPTY, 1_000);
     decideWhileBusy(backlog(0), 300_000);
     assertThat(decideWhileBusy(EMPTY, 601_001)).as("the unused time begins again after the backlog").isEmpty();
@@ -397,9 +393,7 @@ class ScalingPolicyTest {
   @Test
   void theOldestWaitRuleRetiresOnlyIdleWorkers() {
     policy = new ScalingPolicy(WIDE.withRule(ScalingConfig.Rule.OLDEST_WAIT), true);
-    for (int i = 0; i < 4; i++) {
-      busy("w" + i, 0.25);
-    }
+    fourWorkersEach(0.25);
     decideWhileBusy(EMPTY, 1_000);
     assertThat(decideWhileBusy(EMPTY, 700_000)).isEmpty();
   }
