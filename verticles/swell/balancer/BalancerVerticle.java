@@ -57,6 +57,8 @@ public final class BalancerVerticle extends VerticleBase {
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
   private PullWaiters pulls;
+  /** Null unless the store is shared by several balancers. */
+  private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
@@ -78,7 +80,7 @@ public final class BalancerVerticle extends VerticleBase {
    */
   public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
                           IntConsumer exit) {
-    this(cfg, storeFactory, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()),
+    this(cfg, storeFactory, (vertx, urls) -> Fleets.create(vertx, cfg.fleet(), urls, cfg.clusterToken(), cfg.dataDir()),
         clock, exit);
   }
 
@@ -101,16 +103,20 @@ public final class BalancerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = storeFactory.apply(vertx);
-    dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
-    pulls = new PullWaiters(store, new VertxScheduler(), clock);
+    Scheduler scheduler = new VertxScheduler(vertx, context);
+    dispatcher = new PollDispatcher(store, scheduler, clock, cfg.leaseLimits(), cfg.leaseMs());
+    pulls = new PullWaiters(store, scheduler, clock);
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
+        .compose(v -> joinCluster())
         .compose(v -> {
-          String selfUrl = "http://" + advertisedHost() + ":" + port();
-          fleet = fleets.create(vertx, selfUrl);
+          fleet = fleets.create(vertx, this::balancerUrls);
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
-          scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone);
-          return scaler.reconcile();
+          FleetScaler.Lead lead = cluster == null ? FleetScaler.Lead.ALONE : cluster.lead();
+          scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone,
+              lead);
+          // Only the leader adopts the fleet; another balancer serves and leaves the fleet to it.
+          return lead.leads() ? scaler.reconcile() : Future.<Void>succeededFuture();
         })
         .compose(v -> Future.fromCompletionStage(store.stats(clock.getAsLong()), context))
         .onSuccess(s -> {
@@ -119,10 +125,48 @@ public final class BalancerVerticle extends VerticleBase {
           timers.add(vertx.setPeriodic(sweepEvery, t -> expire()));
           timers.add(vertx.setPeriodic(cfg.scaling().tickMs(), t -> scaleTick()));
           timers.add(vertx.setPeriodic(PURGE_EVERY_MS, t -> purge()));
+          if (cluster != null) {
+            cluster.start(scaler);
+          }
           store.broken().thenAccept(cause -> context.runOnContext(v -> storeBroke(cause)));
-          log.info("balancer listening on {}:{} (store {}, {} pending, {} completed unpulled, fleet {})",
-              cfg.host(), port(), cfg.store().type(), s.pending(), s.completedUnpulled(), fleet.type());
+          log.info("balancer {} listening on {}:{} (store {}, {} pending, {} completed unpulled, fleet {}{})",
+              cfg.balancerId(), cfg.host(), port(), cfg.store().type(), s.pending(), s.completedUnpulled(), fleet.type(),
+              cluster == null ? "" : cluster.leads() ? ", leads the scaler" : ", another balancer leads the scaler");
         });
+  }
+
+  /** With a store shared by several balancers: say this one is up, and learn who leads, before the fleet is listed. */
+  private Future<Void> joinCluster() {
+    return store.coordination().map(c -> {
+      cluster = new ClusterSync(vertx, context, c, cfg, selfUrl(), workers, dispatcher, pulls, clock);
+      return cluster.join();
+    }).orElse(Future.succeededFuture());
+  }
+
+  /** Where workers reach this balancer (and, alone, the only URL they get). */
+  private String selfUrl() {
+    return cfg.advertisedUrl().isEmpty() ? "http://" + advertisedHost() + ":" + port() : cfg.advertisedUrl();
+  }
+
+  /** The balancers a new worker is given: this one, and the others of the cluster that are up. */
+  private List<String> balancerUrls() {
+    return cluster == null ? List.of(selfUrl()) : cluster.balancerUrls();
+  }
+
+  /** New or returned works: polls waiting here, and (with several balancers) elsewhere, may lease them. */
+  private void workAdded() {
+    dispatcher.wake();
+    if (cluster != null) {
+      cluster.workAdded();
+    }
+  }
+
+  /** New results: pulls waiting here, and elsewhere, may get them. */
+  private void resultsAdded() {
+    pulls.resultsRecorded();
+    if (cluster != null) {
+      cluster.resultsAdded();
+    }
   }
 
   private String advertisedHost() {
@@ -161,9 +205,9 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
-    new ClientRoutes(cfg, store, clock, context, pulls, dispatcher::wake).mount(r);
-    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake,
-        pulls::resultsRecorded);
+    new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded).mount(r);
+    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
+        this::resultsAdded);
     workerRoutes.mount(r);
     return r;
   }
@@ -171,6 +215,9 @@ public final class BalancerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
+    if (cluster != null) {
+      cluster.stop();
+    }
     if (dispatcher != null) {
       dispatcher.closeAll();
       pulls.closeAll();
@@ -228,7 +275,8 @@ public final class BalancerVerticle extends VerticleBase {
         .put("workers", workers.toJson(now))
         .put("waitingPolls", dispatcher.waiting())
         .put("waitingPulls", pulls.waiting())
-        .put("scaling", scaler.statusJson()));
+        .put("scaling", scaler.statusJson())
+        .put("cluster", cluster == null ? null : cluster.statusJson()));
   }
 
   /** The store's writer died: nothing more can be stored, so the process ends and its supervisor restarts it. */
@@ -248,7 +296,7 @@ public final class BalancerVerticle extends VerticleBase {
         .onSuccess(ids -> {
           if (!ids.isEmpty()) {
             log.info("worker {} is gone: {} works back in the queue: {}", workerId, ids.size(), Abbreviate.ids(ids));
-            dispatcher.wake();
+            workAdded();
           }
         })
         .onFailure(e -> log.warn("could not return the works of gone worker {}: {}", workerId, e.toString()));
@@ -272,24 +320,31 @@ public final class BalancerVerticle extends VerticleBase {
           l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
-      pulls.resultsRecorded();
+      resultsAdded();
       log.info("{} results pulled with ackMs were not acknowledged in time and can be pulled again: {}",
           out.handOutsReturned().size(), Abbreviate.ids(out.handOutsReturned()));
     }
     if (!out.requeued().isEmpty()) {
-      dispatcher.wake();
+      workAdded();
     }
   }
 
   private void scaleTick() {
     long now = clock.getAsLong();
+    if (cluster != null && !cluster.leads()) {
+      return; // the leader scales, and forgets silent workers for the cluster
+    }
     Future.fromCompletionStage(store.stats(now), context)
         .onSuccess(s -> scaler.tick(s))
         .onFailure(e -> log.warn("scaler tick skipped: the store did not answer ({})", e.toString()));
     workers.forgetSilent(now, Math.max(cfg.leaseMs() * 4, FORGET_SILENT_MIN_MS));
   }
 
+  /** Results past their retention go; with several balancers the leader does it for all. */
   private void purge() {
+    if (cluster != null && !cluster.leads()) {
+      return;
+    }
     Future.fromCompletionStage(store.purgeExpired(clock.getAsLong()), context)
         .onSuccess(n -> {
           if (n > 0) {
@@ -297,25 +352,5 @@ public final class BalancerVerticle extends VerticleBase {
           }
         })
         .onFailure(e -> log.error("purging expired results failed", e));
-  }
-
-  /** The dispatcher's timers and thread are this verticle's event loop. */
-  private final class VertxScheduler implements Scheduler {
-    @Override
-    public long schedule(long delayMs, Runnable task) {
-      return vertx.setTimer(delayMs, t -> task.run());
-    }
-
-    @Override
-    public void cancel(long timerId) {
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-      }
-    }
-
-    @Override
-    public void execute(Runnable task) {
-      context.runOnContext(v -> task.run());
-    }
   }
 }

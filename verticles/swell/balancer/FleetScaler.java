@@ -26,6 +26,30 @@ final class FleetScaler {
   private static final Logger log = LoggerFactory.getLogger(FleetScaler.class);
   private static final int EVENTS_KEPT = 50;
 
+  /**
+   * Whether this balancer may act on the fleet. Alone, it always may; with several, only the leader
+   * does, and each launch or termination is first fenced: it goes ahead only if the database still
+   * names this balancer leader with the same epoch, so a leader that lost the lead without noticing
+   * (a long pause) cannot launch or stop workers its successor also manages.
+   */
+  interface Lead {
+    Lead ALONE = new Lead() {
+      @Override
+      public boolean leads() {
+        return true;
+      }
+
+      @Override
+      public Future<Boolean> fence() {
+        return Future.succeededFuture(true);
+      }
+    };
+
+    boolean leads();
+
+    Future<Boolean> fence();
+  }
+
   private final Fleet fleet;
   private final ScalingPolicy policy;
   private final ScalingConfig cfg;
@@ -35,6 +59,7 @@ final class FleetScaler {
   private final Consumer<String> onRetire;
   /** Called when a worker is gone, so the store puts its leases back. */
   private final Consumer<String> onGone;
+  private final Lead lead;
   private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
   /** Whether the fleet's list was read; until then the workers an earlier balancer left are not known. */
   private boolean reconciled;
@@ -44,6 +69,11 @@ final class FleetScaler {
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
               Consumer<String> onRetire, Consumer<String> onGone) {
+    this(fleet, policy, cfg, workers, clock, onRetire, onGone, Lead.ALONE);
+  }
+
+  FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
+              Consumer<String> onRetire, Consumer<String> onGone, Lead lead) {
     this.fleet = fleet;
     this.policy = policy;
     this.cfg = cfg;
@@ -51,6 +81,15 @@ final class FleetScaler {
     this.clock = clock;
     this.onRetire = onRetire;
     this.onGone = onGone;
+    this.lead = lead;
+  }
+
+  /** This balancer just took the lead: it lists the fleet again and adopts what runs, on its next tick. */
+  void becameLeader() {
+    reconciled = false;
+    nextListAt = 0;
+    listFailures = 0;
+    event("lead", null, "this balancer leads the scaler now");
   }
 
   /**
@@ -95,6 +134,9 @@ final class FleetScaler {
   }
 
   void tick(QueueStats queue) {
+    if (!lead.leads()) {
+      return; // the leader scales; this balancer serves
+    }
     long now = clock.getAsLong();
     if (!reconciled && !listing && now >= nextListAt) {
       reconcile();
@@ -120,6 +162,18 @@ final class FleetScaler {
   private void launch(String reason, long now) {
     String id = "w-" + UUID.randomUUID().toString().substring(0, 8);
     workers.launching(id, now);
+    lead.fence().onComplete(fenced -> {
+      if (fenced.succeeded() && fenced.result()) {
+        startLaunch(id, reason, now);
+      } else {
+        workers.remove(id);
+        log.info("not launching worker {}: this balancer no longer leads ({})", id,
+            fenced.failed() ? fenced.cause().getMessage() : "another balancer took the lead");
+      }
+    });
+  }
+
+  private void startLaunch(String id, String reason, long launchedAt) {
     event("launch", id, reason);
     log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
@@ -130,7 +184,7 @@ final class FleetScaler {
     }).onFailure(e -> {
       workers.remove(id);
       boolean retryable = !(e instanceof LaunchException le) || le.retryable();
-      policy.launchFailed(clock.getAsLong(), now, retryable, e.getMessage());
+      policy.launchFailed(clock.getAsLong(), launchedAt, retryable, e.getMessage());
       event("launch-failed", id, e.getMessage());
       if (retryable) {
         log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
@@ -194,7 +248,8 @@ final class FleetScaler {
     if (member == null) {
       return; // its launch has not answered yet; the answer asks again
     }
-    fleet.terminate(member).onComplete(ar -> {
+    lead.fence().compose(fenced -> fenced ? fleet.terminate(member)
+        : Future.failedFuture(new IllegalStateException("this balancer no longer leads"))).onComplete(ar -> {
       long now = clock.getAsLong();
       if (ar.succeeded()) {
         workers.remove(w.id());
@@ -245,6 +300,7 @@ final class FleetScaler {
     JsonArray recent = new JsonArray();
     events.descendingIterator().forEachRemaining(recent::add);
     return new JsonObject()
+        .put("leads", lead.leads())
         .put("fleet", fleet.type())
         .put("minWorkers", cfg.minWorkers())
         .put("maxWorkers", cfg.maxWorkers())

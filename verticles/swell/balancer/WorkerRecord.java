@@ -30,19 +30,34 @@ public final class WorkerRecord {
   long reportedCompleted = -1;
   /** When those figures came; {@code Long.MIN_VALUE} while none did. */
   long statsAt = Long.MIN_VALUE;
+  /** Heard from since the last cluster sync: its contact goes to the other balancers. */
+  boolean contacted;
+  /** Results recorded here since the last cluster sync; {@link #completed} counts them already. */
+  long completedUnsynced;
   /** While TERMINATING: failed attempts to stop it, when to try again, and why the last one failed. */
   int terminateFailures;
   long nextTerminateAt;
   String lastTerminateError;
 
   WorkerRecord(String id, boolean managed, WorkerState state, long now) {
+    this(id, managed, state, now, now);
+  }
+
+  WorkerRecord(String id, boolean managed, WorkerState state, long since, long launchedAt) {
     this.id = id;
     this.managed = managed;
     this.state = state;
-    this.since = now;
-    this.launchedAt = now;
-    this.lastSeen = now;
-    this.lastWorkAt = now;
+    this.since = since;
+    this.launchedAt = launchedAt;
+    this.lastSeen = since;
+    this.lastWorkAt = since;
+  }
+
+  /** Results of this worker were recorded here. */
+  void recordCompleted(long n) {
+    completed += n;
+    completedUnsynced += n;
+    contacted = true;
   }
 
   public String id() {

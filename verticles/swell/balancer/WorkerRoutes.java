@@ -257,7 +257,7 @@ final class WorkerRoutes {
         .map(outcome -> {
           WorkerRecord w = workers.get(workerId);
           if (w != null) {
-            w.completed += outcome.recorded();
+            w.recordCompleted(outcome.recorded());
             w.lastSeen = now;
           }
           if (outcome.recorded() > 0) {

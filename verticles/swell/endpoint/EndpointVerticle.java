@@ -67,7 +67,7 @@ public final class EndpointVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     balancers = new BalancerClient(vertx, cfg.balancerUrls(), cfg.clusterToken(), cfg.forwardPoolSize(),
-        cfg.forwardTimeoutMs());
+        cfg.forwardTimeoutMs(), cfg.balancerMode());
     deadlines = new BodyDeadlines(cfg.bodyTimeoutMs());
     sweeper = vertx.setPeriodic(Math.max(10, Math.min(MAX_SWEEP_MS, cfg.bodyTimeoutMs() / 4)), t -> deadlines.sweep());
     enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(balancers, cfg.forwardMaxInFlight(),

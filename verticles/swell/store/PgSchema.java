@@ -86,7 +86,46 @@ final class PgSchema {
           "CREATE INDEX swell_works_handed_out ON swell_works (owner) WHERE state = 3",
           "CREATE INDEX swell_works_pulled ON swell_works (finished_at) WHERE state = 4",
           "CREATE INDEX swell_works_failed ON swell_works (finished_at) WHERE state = 5",
-          "CREATE SEQUENCE swell_completion_batch")));
+          "CREATE SEQUENCE swell_completion_batch")),
+      new Migration(2, "several balancers: presence, the scaler's leader, the workers they share", List.of(
+          // Each balancer says every few seconds that it is up; /status lists those heard from lately.
+          """
+          CREATE TABLE swell_balancers (
+            id         text PRIMARY KEY,
+            url        text NOT NULL,
+            started_at bigint NOT NULL,
+            last_seen  bigint NOT NULL
+          )""",
+          // One row: the balancer that runs the scaler and the maintenance, until expires_at unless it
+          // renews; a new holder gets a higher epoch, which fences the fleet actions of an old one that
+          // did not notice it lost the lead (a long GC pause, a partition).
+          """
+          CREATE TABLE swell_leader (
+            id         smallint PRIMARY KEY CHECK (id = 1),
+            holder     text NOT NULL,
+            epoch      bigint NOT NULL,
+            expires_at bigint NOT NULL
+          )""",
+          // Every worker any balancer heard from, with the leader's decisions (state, managed) and the
+          // fleet's handle, so that a new leader adopts the fleet and every balancer answers a retiring
+          // worker's poll with retire. Small and rewritten every second: vacuumed eagerly.
+          """
+          CREATE TABLE swell_workers (
+            id                 text PRIMARY KEY,
+            instance_id        text,
+            threads            integer NOT NULL DEFAULT 0,
+            last_seen          bigint NOT NULL,
+            last_work_at       bigint NOT NULL,
+            completed          bigint NOT NULL DEFAULT 0,
+            hash_rate          double precision,
+            busy_fraction      double precision,
+            managed            boolean NOT NULL DEFAULT false,
+            state              text NOT NULL DEFAULT 'active',
+            since              bigint NOT NULL,
+            launched_at        bigint NOT NULL,
+            member_instance    text,
+            member_launched_at bigint
+          ) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 0)""")));
 
   /** The newest schema this build knows. */
   static final int VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();

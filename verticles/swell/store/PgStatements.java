@@ -20,24 +20,6 @@ final class PgStatements {
   /** Is the database there and writable enough to answer: {@code /ready}. */
   static final String PING = "SELECT 1";
 
-  /**
-   * At open: what the last run left leased or handed out comes back, as in the other stores. A
-   * delivery cut off this way is not counted, as in {@link WorkStore#returnUndelivered}: the other
-   * stores never wrote it. (One balancer per database today; with several, a starting balancer must
-   * take back only the leases of balancers that are gone.)
-   */
-  static final String RECOVER = """
-      WITH leases AS (
-        UPDATE swell_works SET state = 0, worker_id = NULL, deadline = NULL, attempts = greatest(attempts - 1, 0)
-        WHERE state = 1
-        RETURNING id
-      ), hand_outs AS (
-        UPDATE swell_works SET state = 2, deadline = NULL
-        WHERE state = 3
-        RETURNING id
-      )
-      SELECT (SELECT count(*) FROM leases) AS leases, (SELECT count(*) FROM hand_outs) AS hand_outs""";
-
   /** What admission needs, each count from its state's partial index. */
   static final String ADMISSION_COUNTS = """
       SELECT (SELECT count(*) FROM swell_works WHERE state = 0) AS pending,
@@ -291,4 +273,91 @@ final class PgStatements {
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM pulled) + (SELECT count(*) FROM failed) AS purged""";
+
+  // ---- several balancers (Coordination) --------------------------------------------------
+
+  /**
+   * $1 balancer, $2 url, $3 ttl, $4 now: says the balancer is up, and takes the lead if it holds it
+   * already or nobody does (the last holder's time ran out); a new holder gets the next epoch. Answers
+   * the leader when this balancer is it; otherwise no row ({@link #LEADER} reads who is).
+   */
+  static final String HEARTBEAT = """
+      WITH present AS (
+        INSERT INTO swell_balancers (id, url, started_at, last_seen)
+        VALUES ($1, $2, coalesce($4::bigint, swell_now_ms()), coalesce($4::bigint, swell_now_ms()))
+        ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, last_seen = EXCLUDED.last_seen
+      )
+      INSERT INTO swell_leader AS l (id, holder, epoch, expires_at)
+      VALUES (1, $1, 1, coalesce($4::bigint, swell_now_ms()) + $3::bigint)
+      ON CONFLICT (id) DO UPDATE
+        SET holder = EXCLUDED.holder,
+            epoch = CASE WHEN l.holder = EXCLUDED.holder THEN l.epoch ELSE l.epoch + 1 END,
+            expires_at = EXCLUDED.expires_at
+        WHERE l.holder = EXCLUDED.holder OR l.expires_at < coalesce($4::bigint, swell_now_ms())
+      RETURNING holder, epoch, expires_at""";
+
+  static final String LEADER = "SELECT holder, epoch, expires_at FROM swell_leader WHERE id = 1";
+
+  /** $1 balancer, $2 epoch, $3 now: whether it still leads with that epoch (a fleet action's fence). */
+  static final String STILL_LEADS = """
+      SELECT EXISTS (SELECT 1 FROM swell_leader
+                     WHERE id = 1 AND holder = $1 AND epoch = $2 AND expires_at > coalesce($3::bigint, swell_now_ms()))
+        AS leads""";
+
+  /** $1 now, $2 silence: the balancers heard from lately. */
+  static final String BALANCERS = """
+      SELECT id, url, started_at, last_seen FROM swell_balancers
+      WHERE last_seen > coalesce($1::bigint, swell_now_ms()) - $2::bigint ORDER BY started_at, id""";
+
+  /**
+   * $1..$8 arrays of one balancer's contacts (id, instance id, threads, last seen, last work,
+   * results since its last sync, hash rate, busy fraction): merged into what the others reported, by
+   * the latest time and the sum of results.
+   */
+  static final String WORKER_CONTACTS = """
+      INSERT INTO swell_workers AS w (id, instance_id, threads, last_seen, last_work_at, completed, hash_rate,
+                                      busy_fraction, since, launched_at)
+      SELECT c.id, c.instance_id, c.threads, c.last_seen, c.last_work_at, c.completed, c.hash_rate, c.busy_fraction,
+             c.last_seen, c.last_seen
+      FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[],
+                  $7::double precision[], $8::double precision[])
+        AS c(id, instance_id, threads, last_seen, last_work_at, completed, hash_rate, busy_fraction)
+      ON CONFLICT (id) DO UPDATE SET
+        instance_id = coalesce(EXCLUDED.instance_id, w.instance_id),
+        threads = CASE WHEN EXCLUDED.threads > 0 THEN EXCLUDED.threads ELSE w.threads END,
+        last_seen = greatest(w.last_seen, EXCLUDED.last_seen),
+        last_work_at = greatest(w.last_work_at, EXCLUDED.last_work_at),
+        completed = w.completed + EXCLUDED.completed,
+        hash_rate = coalesce(EXCLUDED.hash_rate, w.hash_rate),
+        busy_fraction = coalesce(EXCLUDED.busy_fraction, w.busy_fraction)""";
+
+  /**
+   * $1 leader, $2 epoch, $3..$8 arrays of its decisions (id, state, since, launched at, member
+   * instance, member launch time), $9 ids it no longer tracks: written only while it leads with that
+   * epoch, so a leader that lost the lead cannot overwrite its successor's decisions.
+   */
+  static final String WORKER_DECISIONS = """
+      WITH leads AS (
+        SELECT 1 FROM swell_leader WHERE id = 1 AND holder = $1 AND epoch = $2
+      ), forgotten AS (
+        DELETE FROM swell_workers WHERE id = ANY($9::text[]) AND EXISTS (SELECT 1 FROM leads)
+      )
+      INSERT INTO swell_workers AS w (id, managed, state, since, launched_at, member_instance, member_launched_at,
+                                      last_seen, last_work_at)
+      SELECT d.id, true, d.state, d.since, d.launched_at, d.member_instance, d.member_launched_at, d.since, d.since
+      FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[])
+        AS d(id, state, since, launched_at, member_instance, member_launched_at)
+      WHERE EXISTS (SELECT 1 FROM leads)
+      ON CONFLICT (id) DO UPDATE SET
+        managed = true, state = EXCLUDED.state, since = EXCLUDED.since, launched_at = EXCLUDED.launched_at,
+        member_instance = coalesce(EXCLUDED.member_instance, w.member_instance),
+        member_launched_at = coalesce(EXCLUDED.member_launched_at, w.member_launched_at)""";
+
+  static final String WORKERS = """
+      SELECT id, instance_id, threads, last_seen, last_work_at, completed, hash_rate, busy_fraction, managed, state,
+             since, launched_at, member_instance, member_launched_at
+      FROM swell_workers ORDER BY launched_at, id""";
+
+  /** $1 channel: wakes the balancers listening on it. Sent rate-limited, never once per work. */
+  static final String SIGNAL = "SELECT pg_notify($1, '')";
 }

@@ -73,6 +73,7 @@ public final class PgWorkStore implements WorkStore {
   /** Calls are refused until the schema is in place and the counts are read. */
   private boolean ready;
   private boolean closed;
+  private PgCoordination coordination;
   /** The admission counts being read now, shared by the enqueues that wait for them. */
   private Future<Void> refreshing;
 
@@ -117,6 +118,21 @@ public final class PgWorkStore implements WorkStore {
     return true;
   }
 
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public Optional<Coordination> coordination() {
+    synchronized (lock) {
+      if (coordination == null) {
+        coordination = new PgCoordination(this, vertx, connect, clock);
+      }
+      return Optional.of(coordination);
+    }
+  }
+
   // ---- open and close ----------------------------------------------------------------------
 
   @Override
@@ -140,11 +156,9 @@ public final class PgWorkStore implements WorkStore {
       pool = p;
     }
     return PgSchema.migrate(p, where())
-        .compose(version -> p.query(PgStatements.RECOVER).execute())
-        .compose(rows -> {
-          Row r = rows.iterator().next();
-          log.info("opened the database at {}: {} leases and {} hand-outs of the last run came back",
-              where(), r.getLong("leases"), r.getLong("hand_outs"));
+        .compose(version -> {
+          log.info("opened the database at {}; leases and hand-outs stay with their workers and clients,"
+              + " and their deadlines end them", where());
           return readCounts(p);
         })
         .andThen(ar -> opened(p, ar.succeeded()))
@@ -177,6 +191,9 @@ public final class PgWorkStore implements WorkStore {
       }
       closed = true;
       p = pool;
+      if (coordination != null) {
+        coordination.close();
+      }
     }
     if (p == null) {
       return;
@@ -192,7 +209,7 @@ public final class PgWorkStore implements WorkStore {
   }
 
   /** Runs one operation on the pool, failing with a {@link StoreUnavailableException} however it fails. */
-  private <T> CompletableFuture<T> call(String what, Function<Pool, Future<T>> operation) {
+  <T> CompletableFuture<T> call(String what, Function<Pool, Future<T>> operation) {
     Pool p;
     synchronized (lock) {
       p = ready && !closed ? pool : null;

@@ -17,14 +17,14 @@ import java.nio.file.Path;
  * replaces a password in the URL. {@link #toString()} shows no password.
  */
 public record StoreConfig(String type, String durability, Path dataDir, String url, int poolSize,
-                          String passwordFile, String password) {
+                          String passwordFile, String password, boolean signals) {
 
   /** Connections per balancer to the database: enough for a balancer's concurrent statements, few enough for many balancers. */
   public static final int DEFAULT_POOL_SIZE = 8;
 
   /** A store with no database: {@code sqlite} or {@code memory}. */
   public StoreConfig(String type, String durability, Path dataDir) {
-    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "");
+    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "", true);
   }
 
   public static StoreConfig read(ConfigReader r, Path dataDir) {
@@ -35,7 +35,9 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
         r.string("url", ""),
         r.integer("poolSize", DEFAULT_POOL_SIZE, 1, 100),
         r.string("passwordFile", ""),
-        r.secret("password"));
+        r.secret("password"),
+        // LISTEN/NOTIFY wake-ups; off behind poolers (RDS Proxy, PgBouncer in transaction mode), which break LISTEN.
+        Boolean.parseBoolean(r.oneOf("notify", "true", "true", "false")));
     if ("postgres".equals(c.type)) {
       checkUrl(r, c.url);
       if (!c.passwordFile.isEmpty() && !Files.isReadable(Path.of(c.passwordFile))) {

@@ -13,6 +13,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import swell.common.BalancerRotation;
 import swell.common.Hex;
 
 import java.util.ArrayList;
@@ -40,6 +41,8 @@ public final class WorkerVerticle extends VerticleBase {
   private ChainPool pool;
   private ComputeStats computeStats;
   private int urlIndex;
+  /** Which balancer each poll goes to: the same one until it fails, or (spread) each in turn. */
+  private BalancerRotation rotation;
   /** Works received and not yet reported, by id: what heartbeats extend. */
   private final Set<String> inFlight = new LinkedHashSet<>();
   private final List<JsonObject> unsent = new ArrayList<>();
@@ -81,6 +84,7 @@ public final class WorkerVerticle extends VerticleBase {
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
     pool = new ChainPool(cfg.threads(), cfg.workerId(), computation);
     computeStats = new ComputeStats(cfg.threads(), pool.totals());
+    rotation = new BalancerRotation(cfg.balancerUrls().size(), cfg.balancerMode());
     lastContact = System.currentTimeMillis();
     register();
     return Future.succeededFuture();
@@ -92,7 +96,9 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** A request failed: try the next balancer after a growing pause, or give up if none answers. */
   private void failed(String what, Throwable e, Runnable retry) {
-    urlIndex++;
+    long now = System.currentTimeMillis();
+    rotation.failed(urlIndex, now);
+    urlIndex = rotation.after(urlIndex, now);
     backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     long silentFor = System.currentTimeMillis() - lastContact;
     if (cfg.giveUpAfterMs() > 0 && silentFor > cfg.giveUpAfterMs()) {
@@ -105,6 +111,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void contact() {
+    rotation.answered(urlIndex);
     backoffMs = 0;
     lastContact = System.currentTimeMillis();
   }
@@ -154,6 +161,7 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
+    urlIndex = rotation.next(System.currentTimeMillis()); // spread: each poll to the next balancer
     request("/get_work")
         .addQueryParam("max", String.valueOf(cfg.maxBatch()))
         .addQueryParam("waitMs", String.valueOf(cfg.pollWaitMs()))
