@@ -117,6 +117,19 @@ public final class WorkerRecord {
     statsAt = now;
   }
 
+  /**
+   * The figures another balancer heard (with several on one store a worker heartbeats to any of
+   * them), as of that contact; a report heard here since then stands.
+   */
+  void clusterStats(Double hashRate, Double busyFraction, long contactAt) {
+    if (contactAt < statsAt) {
+      return;
+    }
+    this.hashRate = hashRate == null ? Double.NaN : valid(hashRate, Double.MAX_VALUE);
+    this.busyFraction = busyFraction == null ? Double.NaN : valid(busyFraction, 1.0);
+    statsAt = contactAt;
+  }
+
   private static double valid(double v, double max) {
     return Double.isFinite(v) && v >= 0 && v <= max ? v : Double.NaN;
   }

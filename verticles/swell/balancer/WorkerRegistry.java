@@ -117,7 +117,7 @@ public final class WorkerRegistry {
     for (WorkerRecord w : workers.values()) {
       if (w.contacted) {
         out.add(new Coordination.Contact(w.id, w.instanceId, w.threads, w.lastSeen, w.lastWorkAt,
-            w.completedUnsynced, null, null));
+            w.completedUnsynced, known(w.hashRate), known(w.busyFraction)));
         w.contacted = false;
         w.completedUnsynced = 0;
       }
@@ -180,6 +180,9 @@ public final class WorkerRegistry {
         w.threads = c.threads();
       }
       w.lastWorkAt = Math.max(w.lastWorkAt, c.lastWorkAt());
+      if (c.hashRate() != null || c.busyFraction() != null) {
+        w.clusterStats(c.hashRate(), c.busyFraction(), c.lastSeen());
+      }
       w.completed = c.completed() + w.completedUnsynced;
       if (leader && w.state == WorkerState.LAUNCHING && c.lastSeen() > w.since) {
         w.moveTo(WorkerState.ACTIVE, now);
@@ -192,6 +195,11 @@ public final class WorkerRegistry {
       workers.values().removeIf(w -> w.managed && !listed.contains(w.id) && !w.contacted);
     }
     return registered;
+  }
+
+  /** A figure for the cluster's table: null when unknown. */
+  private static Double known(double v) {
+    return Double.isNaN(v) ? null : v;
   }
 
   /** What the worker's last heartbeat said of its compute threads, or null before one did. */
