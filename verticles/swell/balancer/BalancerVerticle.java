@@ -207,7 +207,7 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/status").respond(this::status);
     new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded).mount(r);
     workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
-        this::resultsAdded);
+        this::resultsAdded, this::balancerUrls);
     workerRoutes.mount(r);
     return r;
   }

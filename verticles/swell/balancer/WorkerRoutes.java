@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The balancer's routes for workers: register, long-poll for work, report results, heartbeat,
@@ -49,12 +50,15 @@ final class WorkerRoutes {
   private final Runnable onReturnedWork;
   /** Told when results were recorded, so waiting pulls get them. */
   private final Runnable onResults;
+  /** The balancers a worker may poll: this one alone, or every balancer of the cluster that is up. */
+  private final Supplier<List<String>> balancerUrls;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
-               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults) {
+               FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults,
+               Supplier<List<String>> balancerUrls) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -64,6 +68,7 @@ final class WorkerRoutes {
     this.context = context;
     this.onReturnedWork = onReturnedWork;
     this.onResults = onResults;
+    this.balancerUrls = balancerUrls;
   }
 
   void mount(Router router) {
@@ -301,7 +306,12 @@ final class WorkerRoutes {
           if (held > 0) {
             w.lastWorkAt = now; // computing a long work is not idleness
           }
-          return new JsonObject().put("held", held).put("retire", w.state().leaving());
+          JsonObject answer = new JsonObject().put("held", held).put("retire", w.state().leaving());
+          List<String> cluster = balancerUrls.get();
+          if (cluster.size() > 1) {
+            answer.put("balancerUrls", new JsonArray(cluster)); // so the worker follows the cluster
+          }
+          return answer;
         });
   }
 

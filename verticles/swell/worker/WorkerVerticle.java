@@ -43,6 +43,7 @@ public final class WorkerVerticle extends VerticleBase {
   private int urlIndex;
   /** Which balancer each poll goes to: the same one until it fails, or (spread) each in turn. */
   private BalancerRotation rotation;
+  private List<String> balancerUrls;
   /** Works received and not yet reported, by id: what heartbeats extend. */
   private final Set<String> inFlight = new LinkedHashSet<>();
   private final List<JsonObject> unsent = new ArrayList<>();
@@ -84,14 +85,31 @@ public final class WorkerVerticle extends VerticleBase {
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
     pool = new ChainPool(cfg.threads(), cfg.workerId(), computation);
     computeStats = new ComputeStats(cfg.threads(), pool.totals());
-    rotation = new BalancerRotation(cfg.balancerUrls().size(), cfg.balancerMode());
+    useBalancers(cfg.balancerUrls());
     lastContact = System.currentTimeMillis();
     register();
     return Future.succeededFuture();
   }
 
   private String url(String path) {
-    return cfg.balancerUrls().get(urlIndex % cfg.balancerUrls().size()) + path;
+    return balancerUrls.get(urlIndex % balancerUrls.size()) + path;
+  }
+
+  /**
+   * The balancers to poll. A balancer of a cluster names them all in its heartbeat answers, so a
+   * worker follows the cluster as balancers come and go, and outlives the one that launched it.
+   */
+  private void useBalancers(List<String> urls) {
+    if (urls.isEmpty() || urls.equals(balancerUrls)) {
+      return;
+    }
+    if (balancerUrls != null) {
+      log.info("worker {}: the balancers are now {}", cfg.workerId(), urls);
+    }
+    String current = balancerUrls == null ? null : balancerUrls.get(urlIndex % balancerUrls.size());
+    balancerUrls = List.copyOf(urls);
+    rotation = new BalancerRotation(balancerUrls.size(), cfg.balancerMode());
+    urlIndex = current == null ? 0 : Math.max(0, balancerUrls.indexOf(current));
   }
 
   /** A request failed: try the next balancer after a growing pause, or give up if none answers. */
@@ -281,11 +299,23 @@ public final class WorkerVerticle extends VerticleBase {
         .expecting(HttpResponseExpectation.SC_OK)
         .onSuccess(resp -> {
           contact();
-          if (resp.bodyAsJsonObject().getBoolean("retire", false)) {
+          JsonObject answer = resp.bodyAsJsonObject();
+          JsonArray cluster = answer.getJsonArray("balancerUrls");
+          if (cluster != null) {
+            useBalancers(cluster.stream().filter(String.class::isInstance).map(String.class::cast).toList());
+          }
+          if (answer.getBoolean("retire", false)) {
             retire();
           }
         })
-        .onFailure(e -> log.warn("worker {}: heartbeat failed: {}", cfg.workerId(), e.getMessage()));
+        .onFailure(e -> {
+          // The next heartbeat (and poll) goes to another balancer: its leases must not run out
+          // because the one it was talking to is gone.
+          long now = System.currentTimeMillis();
+          rotation.failed(urlIndex, now);
+          urlIndex = rotation.after(urlIndex, now);
+          log.warn("worker {}: heartbeat failed: {}", cfg.workerId(), e.getMessage());
+        });
   }
 
   private void retire() {

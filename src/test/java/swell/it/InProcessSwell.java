@@ -83,13 +83,16 @@ public final class InProcessSwell implements AutoCloseable {
     return this;
   }
 
+  /** A worker polling this balancer, unless {@code overrides} names other balancerUrls. */
   public WorkerVerticle startWorker(JsonObject overrides) {
     JsonObject conf = new JsonObject()
-        .put("balancerUrls", new JsonArray().add(balancerUrl()))
         .put("clusterToken", TOKEN)
         .put("threads", 2)
         .put("pollWaitMs", 2000)
         .mergeIn(overrides);
+    if (!conf.containsKey("balancerUrls")) {
+      conf.put("balancerUrls", new JsonArray().add(balancerUrl()));
+    }
     WorkerVerticle w = new WorkerVerticle(WorkerConfig.from(reader(conf)));
     deploy(w);
     return w;
