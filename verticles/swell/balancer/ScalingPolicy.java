@@ -18,10 +18,11 @@ import java.util.Locale;
  * <p>The planner ({@link ScalingConfig.Rule#PLANNER}) sizes the fleet from the backlog: the workers
  * that compute the pending iterations, plus an estimate of what is still running, within
  * targetDrainMs at the rate workers measure and report. Every missing worker is launched in one tick,
- * booting ones counted, once the oldest work waited longer than scaleOutAfterMs; and no idle worker
- * retires while the backlog still needs it. {@link ScalingConfig.Rule#OLDEST_WAIT} keeps the rule
- * that came before: one launch per tick when the oldest work waited, none while one boots during
- * scaleOutCooldownMs.
+ * booting ones counted, once the oldest work waited longer than scaleOutAfterMs. Idle workers retire
+ * after idleTimeoutMs, and so does capacity the fleet as a whole left unused that long, but never
+ * below what the pending backlog needs. {@link ScalingConfig.Rule#OLDEST_WAIT} keeps the rule that
+ * came before: one launch per tick when the oldest work waited, none while one boots during
+ * scaleOutCooldownMs, and only idle workers retire.
  */
 public final class ScalingPolicy {
 
