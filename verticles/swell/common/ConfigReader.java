@@ -106,6 +106,20 @@ public final class ConfigReader {
     return (int) number(key, def, min, max);
   }
 
+  public boolean bool(String key, boolean def) {
+    Object v = raw(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.equals("true") || s.equals("false"))) {
+      return Boolean.parseBoolean(s);
+    }
+    throw bad(key, "must be true or false");
+  }
+
   /** A list of strings; in the environment, comma-separated. */
   public List<String> strings(String key, List<String> def) {
     Object v = raw(key);

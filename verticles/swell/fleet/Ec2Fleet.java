@@ -211,7 +211,8 @@ public final class Ec2Fleet implements Fleet {
 
   private String workerUserData(String workerId) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("SWELL_BALANCER_URLS", balancerUrl);
+    // Balancers sharing one database are all the workers': any one of them may be down.
+    env.put("SWELL_BALANCER_URLS", cfg.balancerUrls().isEmpty() ? balancerUrl : String.join(",", cfg.balancerUrls()));
     env.put("SWELL_WORKER_ID", workerId);
     if (workerThreads > 0) {
       env.put("SWELL_THREADS", Integer.toString(workerThreads));

@@ -1,7 +1,10 @@
 package swell.store;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
 import swell.common.ConfigReader;
 
 import java.io.IOException;
@@ -15,16 +18,20 @@ import java.nio.file.Path;
  * {@code postgres}, the database. Its password may come from {@code passwordFile} or from
  * {@code SWELL_STORE_PASSWORD} rather than the URL, so that it sits in no config file; either one
  * replaces a password in the URL. {@link #toString()} shows no password.
+ *
+ * @param sslRootCert a PEM file of the CA certificates the database's certificate must chain to,
+ *     with {@code sslmode=verify-full} (or {@code verify-ca}) in the URL: RDS refuses unencrypted
+ *     clients, and its CA (the RDS CA bundle) is in no JVM's default trust store
  */
 public record StoreConfig(String type, String durability, Path dataDir, String url, int poolSize,
-                          String passwordFile, String password, boolean signals) {
+                          String passwordFile, String password, boolean signals, String sslRootCert) {
 
   /** Connections per balancer to the database: enough for a balancer's concurrent statements, few enough for many balancers. */
   public static final int DEFAULT_POOL_SIZE = 8;
 
   /** A store with no database: {@code sqlite} or {@code memory}. */
   public StoreConfig(String type, String durability, Path dataDir) {
-    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "", true);
+    this(type, durability, dataDir, "", DEFAULT_POOL_SIZE, "", "", true, "");
   }
 
   public static StoreConfig read(ConfigReader r, Path dataDir) {
@@ -37,11 +44,18 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
         r.string("passwordFile", ""),
         r.secret("password"),
         // LISTEN/NOTIFY wake-ups; off behind poolers (RDS Proxy, PgBouncer in transaction mode), which break LISTEN.
-        Boolean.parseBoolean(r.oneOf("notify", "true", "true", "false")));
+        Boolean.parseBoolean(r.oneOf("notify", "true", "true", "false")),
+        r.string("sslRootCert", ""));
     if ("postgres".equals(c.type)) {
       checkUrl(r, c.url);
       if (!c.passwordFile.isEmpty() && !Files.isReadable(Path.of(c.passwordFile))) {
         throw r.bad("passwordFile", "names no readable file: " + c.passwordFile);
+      }
+      // Not checked for a file here: a deploy writes the config before the instance fetches the bundle.
+      SslMode mode = PgConnectOptions.fromUri(c.url).getSslMode();
+      if (!c.sslRootCert.isEmpty() && mode != SslMode.VERIFY_FULL && mode != SslMode.VERIFY_CA) {
+        throw r.bad("sslRootCert", "verifies the database's certificate only with ?sslmode=verify-full (or "
+            + "verify-ca) in store.url");
       }
     }
     return c;
@@ -83,6 +97,16 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
         throw new IllegalStateException("cannot read store.passwordFile " + passwordFile + ": " + e.getMessage(), e);
       }
     }
+    if (!sslRootCert.isEmpty()) {
+      if (!Files.isReadable(Path.of(sslRootCert))) {
+        throw new IllegalStateException("cannot read store.sslRootCert " + sslRootCert);
+      }
+      ClientSSLOptions ssl = new ClientSSLOptions().setTrustOptions(new PemTrustOptions().addCertPath(sslRootCert));
+      if (options.getSslMode() == SslMode.VERIFY_FULL) {
+        ssl.setHostnameVerificationAlgorithm("HTTPS");
+      }
+      options.setSslOptions(ssl);
+    }
     return options;
   }
 
@@ -101,6 +125,6 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
     String shown = url.replaceFirst("^(\\w+://[^:/@]+):[^@/]*@", "$1:***@");
     return "StoreConfig[type=" + type + ", durability=" + durability + ", dataDir=" + dataDir + ", url=" + shown
         + ", poolSize=" + poolSize + ", passwordFile=" + passwordFile + ", password=" + (password.isEmpty() ? "" : "***")
-        + "]";
+        + ", sslRootCert=" + sslRootCert + "]";
   }
 }

@@ -180,6 +180,49 @@ final class ArtifactBucket {
     });
   }
 
+  /** The database's password, and whether this {@code up} made it (the database may predate it). */
+  record DatabasePassword(String value, boolean created) {
+  }
+
+  /**
+   * RDS takes any printable ASCII in a master password but {@code /}, {@code @}, {@code "} and the
+   * space; letters and digits alone also pass untouched through the boot script and systemd's
+   * environment file. 32 of them carry 190 bits.
+   */
+  private static final String PASSWORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  private static final int PASSWORD_LENGTH = 32;
+
+  /**
+   * The RDS database's master password: the one the bucket holds, or the first time a fresh one.
+   * It is never printed; only the deployer and the balancers' role read it.
+   */
+  Future<DatabasePassword> ensureDatabasePassword() {
+    String key = ClusterNames.DB_PASSWORD_KEY;
+    return aws.call(aws.s3.getObject(b -> b.bucket(names.bucket()).key(key), AsyncResponseTransformer.toBytes()))
+        .map(r -> {
+          progress.exists("database password s3://" + names.bucket() + "/" + key + " (kept)");
+          return new DatabasePassword(r.asUtf8String().strip(), false);
+        })
+        .recover(e -> {
+          if (AwsErrors.status(e) != 404) {
+            return Future.failedFuture(e);
+          }
+          String fresh = newDatabasePassword();
+          return put(key, "text/plain", fresh.getBytes(StandardCharsets.US_ASCII)).map(v -> {
+            progress.created("database password s3://" + names.bucket() + "/" + key);
+            return new DatabasePassword(fresh, true);
+          });
+        });
+  }
+
+  static String newDatabasePassword() {
+    StringBuilder out = new StringBuilder(PASSWORD_LENGTH);
+    for (int i = 0; i < PASSWORD_LENGTH; i++) {
+      out.append(PASSWORD_CHARS.charAt(RANDOM.nextInt(PASSWORD_CHARS.length())));
+    }
+    return out.toString();
+  }
+
   /**
    * The client key {@code name}: the one the bucket holds, or, the first time, a fresh one, which
    * is printed then and only then. Only the deployer reads it again: no instance role may read

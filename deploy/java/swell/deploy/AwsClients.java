@@ -7,6 +7,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.iam.IamAsyncClient;
+import software.amazon.awssdk.services.rds.RdsAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
@@ -33,6 +34,7 @@ public final class AwsClients implements AutoCloseable {
   private final SdkAsyncHttpClient http;
   final Ec2AsyncClient ec2;
   final IamAsyncClient iam;
+  final RdsAsyncClient rds;
   final S3AsyncClient s3;
   final SsmAsyncClient ssm;
   final StsAsyncClient sts;
@@ -48,6 +50,7 @@ public final class AwsClients implements AutoCloseable {
           : aws.region().startsWith("us-gov-") ? Region.AWS_US_GOV_GLOBAL : Region.AWS_GLOBAL);
     }
     this.iam = iamBuilder.build();
+    this.rds = aws.configure(RdsAsyncClient.builder()).httpClient(http).build();
     // Emulators serve buckets under the path, not as host names.
     this.s3 = aws.configure(S3AsyncClient.builder()).httpClient(http).forcePathStyle(aws.emulated())
         // The SDK sends "Expect: 100-continue" with every upload over 1 MiB. moto (Werkzeug on
@@ -82,6 +85,7 @@ public final class AwsClients implements AutoCloseable {
   public void close() {
     ec2.close();
     iam.close();
+    rds.close();
     s3.close();
     ssm.close();
     sts.close();

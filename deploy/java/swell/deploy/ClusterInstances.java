@@ -23,18 +23,24 @@ import java.util.UUID;
  * terminates with the rest.
  */
 final class ClusterInstances {
-  /** Tag on an endpoint naming the balancer address it was configured with. */
+  /** Tag on an endpoint naming the balancer addresses it was configured with, space-separated. */
   static final String TAG_BALANCER_IP = "swell:balancer-ip";
+  /** Tag on a balancer: its place among {@code balancerCount}, which picks its subnet (none: 0). */
+  static final String TAG_BALANCER_INDEX = "swell:balancer-index";
+  /** Tag on a balancer: the store it was made for, {@code sqlite} or {@code postgres} (none: sqlite). */
+  static final String TAG_STORE = "swell:store";
   static final List<String> LIVE = List.of("pending", "running");
   static final List<String> NOT_GONE = List.of("pending", "running", "stopping", "stopped", "shutting-down");
   /** States an instance comes back from (a balancer stops when it powers itself off). */
   static final List<String> STARTABLE = List.of("pending", "running", "stopping", "stopped");
 
   /** What one instance looks like to a person reading {@code status}. */
-  record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId) {
+  record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId,
+              String zone) {
     static View of(Instance i) {
       return new View(tag(i, Ec2Fleet.TAG_ROLE), i.instanceId(), i.state().nameAsString(), i.privateIpAddress(),
-          i.publicIpAddress(), tag(i, Ec2Fleet.TAG_WORKER_ID));
+          i.publicIpAddress(), tag(i, Ec2Fleet.TAG_WORKER_ID),
+          i.placement() == null || i.placement().availabilityZone() == null ? "" : i.placement().availabilityZone());
     }
   }
 

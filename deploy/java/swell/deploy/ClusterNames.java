@@ -19,6 +19,8 @@ public record ClusterNames(String cluster, String account, String region, String
   public static final String CLIENT_KEYS = "client-keys/";
   /** The client key {@code up} makes when the cluster has none. */
   public static final String DEFAULT_CLIENT_KEY = "default";
+  /** The RDS database's master password (store {@code postgres}); only the balancers' role may read it. */
+  public static final String DB_PASSWORD_KEY = "db-password";
 
   public static ClusterNames of(String cluster, String account, String region, String bucketOverride) {
     String bucket = bucketOverride.isEmpty() ? "swell-" + cluster + "-" + account + "-" + region : bucketOverride;
@@ -45,6 +47,19 @@ public record ClusterNames(String cluster, String account, String region, String
   /** Private: the balancer and workers accept tcp:5000 from the endpoint group and from each other. */
   public String internalGroup() {
     return prefix() + "-internal";
+  }
+
+  /**
+   * The database's security group (tcp:5432 from the internal group only), its RDS instance and
+   * its DB subnet group share this name.
+   */
+  public String database() {
+    return prefix() + "-db";
+  }
+
+  /** What {@code down} names the database's final snapshot, followed by a UTC timestamp. */
+  public String finalSnapshotPrefix() {
+    return prefix() + "-final-";
   }
 
   /** The IAM role, its instance profile and its inline policy share this name. */

@@ -61,13 +61,14 @@ public final class DeployCommand implements Runnable {
   }
 
   @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Creates or completes the cluster: security groups, IAM roles, bucket, balancer and endpoints. "
-          + "Running it again changes nothing that is in place.")
+      description = "Creates or completes the cluster: security groups, IAM roles, bucket, balancers and endpoints, "
+          + "and with store postgres the RDS database. Running it again changes nothing that is in place.")
   static final class Up implements Callable<Integer> {
     @Mixin
     Options options;
 
-    @Option(names = "--no-wait", description = "return after launching, without waiting for the endpoints' /ready")
+    @Option(names = "--no-wait", description = "return after launching, without waiting for the endpoints' /ready "
+        + "(an RDS database is still waited for: the balancers' config names its address)")
     boolean noWait;
 
     @Override
@@ -112,7 +113,8 @@ public final class DeployCommand implements Runnable {
 
   @Command(name = "down", mixinStandardHelpOptions = true,
       description = "Terminates every instance of the cluster (autoscaled workers too), waits until they are gone, "
-          + "then deletes the groups, instance profiles, roles, policies and the bucket.")
+          + "then deletes the RDS database (keeping a final snapshot unless dbFinalSnapshot is false), the groups, "
+          + "instance profiles, roles, policies and the bucket.")
   static final class Down implements Callable<Integer> {
     @Mixin
     Options options;

@@ -24,16 +24,30 @@ final class InstanceRoles {
   /** The trust policy of every role up creates: instances of EC2 may assume it, nobody else. */
   private static final String ASSUME_ROLE = "assume-role.json";
 
+  /** The statement of the balancer's policy that lists the bucket objects it may read. */
+  private static final String BALANCER_OBJECTS = "ReadOnlyTheBalancersArtifacts";
+
   private final AwsClients aws;
   private final ClusterNames names;
   private final String workerInstanceType;
+  private final boolean databasePassword;
   private final Progress progress;
 
   /** @param workerInstanceType the one type the balancer's role may launch */
   InstanceRoles(AwsClients aws, ClusterNames names, String workerInstanceType, Progress progress) {
+    this(aws, names, workerInstanceType, false, progress);
+  }
+
+  /**
+   * @param databasePassword the balancers read the RDS database's password from the bucket (store
+   *     {@code postgres}): their policy names that one object too, and no other role's does
+   */
+  InstanceRoles(AwsClients aws, ClusterNames names, String workerInstanceType, boolean databasePassword,
+                Progress progress) {
     this.aws = aws;
     this.names = names;
     this.workerInstanceType = workerInstanceType;
+    this.databasePassword = databasePassword;
     this.progress = progress;
   }
 
@@ -42,7 +56,7 @@ final class InstanceRoles {
    * worker type filled in (each checked by {@link DeployConfig} to hold nothing that breaks JSON).
    */
   String policy(String role) {
-    return resource(role + ".json")
+    String rendered = resource(role + ".json")
         .replace("{{partition}}", names.partition())
         .replace("{{region}}", names.region())
         .replace("{{account}}", names.account())
@@ -50,6 +64,19 @@ final class InstanceRoles {
         .replace("{{bucket}}", names.bucket())
         .replace("{{workerRoleArn}}", names.roleArn(ClusterNames.WORKER))
         .replace("{{workerInstanceType}}", workerInstanceType);
+    if (!databasePassword || !ClusterNames.BALANCER.equals(role)) {
+      return rendered;
+    }
+    JsonObject policy = new JsonObject(rendered);
+    for (Object o : policy.getJsonArray("Statement")) {
+      JsonObject st = (JsonObject) o;
+      if (BALANCER_OBJECTS.equals(st.getString("Sid"))) {
+        st.getJsonArray("Resource").add("arn:" + names.partition() + ":s3:::" + names.bucket() + "/"
+            + ClusterNames.DB_PASSWORD_KEY);
+        return policy.encodePrettily();
+      }
+    }
+    throw new IllegalStateException("the balancer's policy has no statement " + BALANCER_OBJECTS);
   }
 
   static String resource(String name) {

@@ -16,6 +16,10 @@ JAVA_PACKAGE='{{JAVA_PACKAGE}}'
 JAVA_OPTS='{{JAVA_OPTS}}'
 # The balancer's EBS volume for $STATE/data; empty: the data stays on the root volume.
 DATA_VOLUME='{{DATA_VOLUME}}'
+# A balancer on RDS: the bucket object with the database password, and the URL of the CA bundle
+# the database's certificate chains to; both empty for every other instance.
+STORE_PASSWORD_KEY='{{STORE_PASSWORD_KEY}}'
+STORE_CA_URL='{{STORE_CA_URL}}'
 
 STATE=/var/lib/swell
 mkdir -p "$STATE/data" /opt/swell /etc/swell
@@ -76,7 +80,18 @@ s3_get() {
 retry 10 s3_get "$JAR_KEY" /opt/swell/swell.jar || fail "could not fetch s3://$BUCKET/$JAR_KEY"
 retry 10 s3_get "$CONFIG_KEY" /etc/swell/swell.json || fail "could not fetch s3://$BUCKET/$CONFIG_KEY"
 retry 10 s3_get "$TOKEN_KEY" "$STATE/token" || fail "could not fetch s3://$BUCKET/$TOKEN_KEY"
+# The database password, like the token, reaches only the service's environment file below:
+# never user-data, which anyone allowed to describe instances can read.
+if [ -n "$STORE_PASSWORD_KEY" ]; then
+  (umask 077 && retry 10 s3_get "$STORE_PASSWORD_KEY" "$STATE/store-password") \
+    || fail "could not fetch s3://$BUCKET/$STORE_PASSWORD_KEY"
+fi
 rm -f "$STATE/credentials.json"
+# RDS refuses unencrypted clients, and its CA is in no JVM's trust store: the balancer verifies the
+# database against this bundle (store.sslRootCert).
+if [ -n "$STORE_CA_URL" ]; then
+  retry 10 curl -sfS -o /etc/swell/store-ca.pem "$STORE_CA_URL" || fail "could not fetch $STORE_CA_URL"
+fi
 
 # The balancer's queue lives on its own volume, which outlives the instance. Nitro instances show
 # it as an NVMe device named after the volume id; Xen ones under the attach name. A filesystem is
@@ -129,11 +144,14 @@ umask 077
 SWELL_ENV
   echo "SWELL_CLUSTER_TOKEN=$(cat "$STATE/token")"
   echo "SWELL_INSTANCE_ID=$INSTANCE_ID"
+  [ -n "$STORE_PASSWORD_KEY" ] && echo "SWELL_STORE_PASSWORD=$(cat "$STATE/store-password")"
   echo "JAVA_OPTS=$JAVA_OPTS"
-  # Workers reach the balancer at its private address; it tells the EC2 fleet so.
+  # Workers reach the balancer at its private address; it tells the EC2 fleet so, and the other
+  # balancers of its cluster, which name it to every worker (it listens on 0.0.0.0, which they cannot).
   [ "$ROLE" = balancer ] && echo "SWELL_FLEET_EC2_BALANCER_URL=http://$PRIVATE_IP:5000"
+  [ "$ROLE" = balancer ] && echo "SWELL_ADVERTISED_URL=http://$PRIVATE_IP:5000"
 } > /etc/swell/env
-rm -f "$STATE/token"
+rm -f "$STATE/token" "$STATE/store-password"
 umask 022
 
 id swell > /dev/null 2>&1 || useradd --system --home-dir "$STATE" --shell /sbin/nologin swell

@@ -86,4 +86,24 @@ class InstanceRolesTest {
     assertThatThrownBy(() -> DeployConfig.from(new ConfigReader(json, Map.of()), json))
         .isInstanceOf(ConfigException.class).hasMessageContaining("workerInstanceType");
   }
+
+  @Test
+  void onlyTheBalancersReadTheDatabasePasswordAndOnlyWithPostgres() {
+    InstanceRoles pg = new InstanceRoles(null, NAMES, "c7i.large", true,
+        new Progress(new PrintStream(new ByteArrayOutputStream(), true)));
+    String arn = "arn:aws:s3:::" + NAMES.bucket() + "/db-password";
+    List<JsonObject> reads = new ArrayList<>();
+    for (Object o : new JsonObject(pg.policy("balancer")).getJsonArray("Statement")) {
+      JsonObject st = (JsonObject) o;
+      if (list(st.getValue("Action")).contains("s3:GetObject")) {
+        reads.add(st);
+      }
+    }
+    assertThat(reads).singleElement().satisfies(st -> assertThat(list(st.getValue("Resource"))).containsExactly(
+        "arn:aws:s3:::" + NAMES.bucket() + "/swell.jar", "arn:aws:s3:::" + NAMES.bucket() + "/config/balancer.json",
+        "arn:aws:s3:::" + NAMES.bucket() + "/cluster-token", arn));
+    assertThat(pg.policy("endpoint")).doesNotContain("db-password");
+    assertThat(pg.policy("worker")).doesNotContain("db-password");
+    assertThat(policy("balancer").encode()).doesNotContain("db-password");
+  }
 }

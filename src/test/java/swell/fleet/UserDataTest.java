@@ -61,6 +61,27 @@ class UserDataTest {
   }
 
   @Test
+  void aBalancerOnRdsReadsTheDatabasePasswordWithItsRoleIntoTheServiceEnvironmentOnly() throws Exception {
+    String script = new UserData("balancer", "eu-west-1", "swell-x-1-eu-west-1", "swell.jar", "config/balancer.json",
+        "cluster-token", "java-17-amazon-corretto-headless", List.of(), Map.of(), "", "db-password",
+        "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem").render(UserData.template(""));
+
+    assertThat(script).doesNotContain("{{").contains("STORE_PASSWORD_KEY='db-password'",
+        "s3_get \"$STORE_PASSWORD_KEY\" \"$STATE/store-password\"",
+        "echo \"SWELL_STORE_PASSWORD=$(cat \"$STATE/store-password\")\"",
+        "rm -f \"$STATE/token\" \"$STATE/store-password\"",
+        "curl -sfS -o " + UserData.STORE_CA_FILE + " \"$STORE_CA_URL\"",
+        // The other balancers name it to workers by this address, not the 0.0.0.0 it listens on.
+        "[ \"$ROLE\" = balancer ] && echo \"SWELL_ADVERTISED_URL=http://$PRIVATE_IP:5000\"");
+    // Fetched with the role's credentials, before they are removed, and written only where umask 077 holds.
+    assertThat(script.indexOf("s3_get \"$STORE_PASSWORD_KEY\""))
+        .isLessThan(script.indexOf("rm -f \"$STATE/credentials.json\""));
+    assertThat(script).contains("(umask 077 && retry 10 s3_get \"$STORE_PASSWORD_KEY\"");
+    assertValidBash(script);
+    assertThat(worker(Map.of()).render(UserData.template(""))).contains("STORE_PASSWORD_KEY=''", "STORE_CA_URL=''");
+  }
+
+  @Test
   void aValueThatCouldBreakOutOfTheScriptIsRefused() {
     assertThatThrownBy(() -> worker(Map.of("SWELL_WORKER_ID", "w'; rm -rf / #")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SWELL_WORKER_ID");

@@ -71,6 +71,23 @@ class StoreConfigTest {
   }
 
   @Test
+  void aCaBundleMakesTheStoreVerifyTheDatabaseItTalksTo() throws Exception {
+    Path bundle = dir.resolve("store-ca.pem");
+    Files.writeString(bundle, "-----BEGIN CERTIFICATE-----\n");
+    StoreConfig c = read(postgres("postgresql://swell@db.example:5432/swell?sslmode=verify-full")
+        .put("sslRootCert", bundle.toString()), Map.of());
+
+    assertThat(c.connectOptions().getSslMode()).isEqualTo(io.vertx.pgclient.SslMode.VERIFY_FULL);
+    assertThat(c.connectOptions().getSslOptions().getHostnameVerificationAlgorithm()).isEqualTo("HTTPS");
+    assertThat(((io.vertx.core.net.PemTrustOptions) c.connectOptions().getSslOptions().getTrustOptions())
+        .getCertPaths()).containsExactly(bundle.toString());
+    // A bundle with a mode that never looks at it would pass for verification and be none.
+    assertThatThrownBy(() -> read(postgres("postgresql://swell@db.example:5432/swell?sslmode=require")
+        .put("sslRootCert", bundle.toString()), Map.of())).hasMessageContaining("'store.sslRootCert'")
+        .hasMessageContaining("verify-full");
+  }
+
+  @Test
   void badPostgresSettingsNameTheirKeyAndNeverEchoAPassword() {
     assertThatThrownBy(() -> read(new JsonObject().put("type", "postgres"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("'store.url'").hasMessageContaining("required");
