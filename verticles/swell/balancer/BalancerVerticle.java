@@ -57,6 +57,8 @@ public final class BalancerVerticle extends VerticleBase {
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
   private PullWaiters pulls;
+  /** The event-bus address in-JVM endpoints hand batches to, or null. */
+  private String inJvmAddress;
   /** Null unless the store is shared by several balancers. */
   private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
@@ -94,6 +96,15 @@ public final class BalancerVerticle extends VerticleBase {
     this.clock = clock;
     this.exit = exit;
     this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Also takes enqueue batches from endpoints in this JVM over the event bus (the {@code local}
+   * role), at the address returned; call before deploying.
+   */
+  public String serveInJvm() {
+    inJvmAddress = "swell.balancer." + cfg.balancerId() + ".enqueue";
+    return inJvmAddress;
   }
 
   /** The port the balancer listens on, once started (useful when configured as 0). */
@@ -210,7 +221,12 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
     dashboard.mountHistory(r);
-    new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded, dashboard.history()).mount(r);
+    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded,
+        dashboard.history());
+    clientRoutes.mount(r);
+    if (inJvmAddress != null) {
+      clientRoutes.serveInJvm(vertx, inJvmAddress);
+    }
     workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
         this::resultsAdded, this::balancerUrls, dashboard.history());
     workerRoutes.mount(r);

@@ -124,6 +124,11 @@ final class WorkerRoutes {
     return a;
   }
 
+  /** A heartbeat's stats are advisory: anything but a number is NaN, which the record ignores, never a 400. */
+  private static double number(JsonObject o, String field) {
+    return o.getValue(field) instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
   // ---- routes ------------------------------------------------------------------------------
 
   private Future<JsonObject> register(RoutingContext ctx) {
@@ -297,6 +302,10 @@ final class WorkerRoutes {
     }
     WorkerRecord w = noteSeen(id, body.getString("instanceId"), 0);
     long now = clock.getAsLong();
+    if (body.getValue("stats") instanceof JsonObject stats) {
+      w.reportStats(number(stats, "hashRate"), number(stats, "busyFraction"), number(stats, "completed"),
+          number(stats, "threads"), now);
+    }
     return Future.fromCompletionStage(store.extend(id, ids, now, cfg.leaseMs()), context)
         .recover(e -> Future.failedFuture(StoreErrors.toApi(e)))
         .map(held -> {

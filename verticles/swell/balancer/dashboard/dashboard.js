@@ -200,7 +200,7 @@
       const before = lastWorkers.get(w.id);
       let r = '–';
       if (typeof w.hashRate === 'number') {
-        r = hashRate(w.hashRate);
+        r = hashRate(w.hashRate) + (typeof w.busyFraction === 'number' ? ', ' + Math.round(w.busyFraction * 100) + ' % busy' : '');
       } else if (before && now > before.at) {
         r = rate((w.completed - before.completed) * 1000 / (now - before.at)) + ' works/s';
       }
@@ -222,8 +222,10 @@
 
   function showScaler(s) {
     const lead = s.leads ? 'this balancer runs the scaler' : 'another balancer runs the scaler';
+    const plan = s.plan && s.leads ? '; the planner wants ' + s.plan.desiredWorkers + ' to drain the backlog within '
+      + duration(s.plan.targetDrainMs) : '';
     $('scaler').textContent = 'fleet ' + s.fleet + ', ' + s.minWorkers + ' to ' + s.maxWorkers + ' workers; ' + lead
-      + (s.nextLaunchInMs > 0 ? '; next launch allowed in ' + duration(s.nextLaunchInMs) : '');
+      + plan + (s.nextLaunchInMs > 0 ? '; next launch allowed in ' + duration(s.nextLaunchInMs) : '');
     const failures = $('launch-failures');
     if (s.launchesBlocked) {
       failures.textContent = 'Launches are blocked: ' + s.launchesBlockedReason;
