@@ -199,8 +199,10 @@
       seen.set(w.id, { completed: w.completed, at: now });
       const before = lastWorkers.get(w.id);
       let r = '–';
-      if (typeof w.hashRate === 'number') {
-        r = hashRate(w.hashRate) + (typeof w.busyFraction === 'number' ? ', ' + Math.round(w.busyFraction * 100) + ' % busy' : '');
+      const reported = w.stats || {};
+      if (typeof reported.hashRate === 'number') {
+        r = hashRate(reported.hashRate)
+          + (typeof reported.busyFraction === 'number' ? ', ' + Math.round(reported.busyFraction * 100) + ' % busy' : '');
       } else if (before && now > before.at) {
         r = rate((w.completed - before.completed) * 1000 / (now - before.at)) + ' works/s';
       }
