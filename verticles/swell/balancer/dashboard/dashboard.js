@@ -224,7 +224,8 @@
 
   function showScaler(s) {
     const lead = s.leads ? 'this balancer runs the scaler' : 'another balancer runs the scaler';
-    const plan = s.plan && s.leads ? '; the planner wants ' + s.plan.desiredWorkers + ' workers to drain the backlog within '
+    const plan = s.plan && s.leads ? '; the planner wants ' + s.plan.desiredWorkers
+      + (s.plan.desiredWorkers === 1 ? ' worker' : ' workers') + ' to drain the backlog within '
       + duration(s.plan.targetDrainMs) : '';
     $('scaler').textContent = 'fleet ' + s.fleet + ', ' + s.minWorkers + ' to ' + s.maxWorkers + ' workers; ' + lead
       + plan + (s.nextLaunchInMs > 0 ? '; next launch allowed in ' + duration(s.nextLaunchInMs) : '');
