@@ -14,6 +14,7 @@ import swell.common.EnqueueFrames;
 import swell.common.InJvm;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.common.WorkLog;
 import swell.store.CompletedWork;
 import swell.store.EnqueueOutcome;
 import swell.store.NewWork;
@@ -109,6 +110,7 @@ final class ClientRoutes {
             throw refusal(outcome.result());
           }
           if (outcome.created()) {
+            WorkLog.enqueued(outcome.id(), work.owner());
             onNewWork.run();
           }
           return new JsonObject().put("id", outcome.id().toString());
@@ -180,6 +182,9 @@ final class ClientRoutes {
         EnqueueOutcome o = outcomes.get(j);
         answers[validAt.get(j)] = o.stored() ? new JsonObject().put("id", o.id().toString())
             : errorAnswer(refusal(o.result()));
+        if (o.created()) {
+          WorkLog.enqueued(o.id(), valid.get(j).owner());
+        }
         created |= o.created();
       }
       if (created) {
