@@ -64,6 +64,8 @@ public final class Main implements Callable<Integer> {
       System.err.println("swell: " + e.getMessage());
       return 2;
     }
+    // Before anything of the role logs: every line has the format and the role's ids.
+    started.logging().apply();
     vertx = Vertx.vertx(serverOptions());
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "swell-shutdown"));
     try {

@@ -333,12 +333,16 @@ public final class BalancerVerticle extends VerticleBase {
 
   private void logExpiry(ExpiryOutcome out) {
     for (ExpiryOutcome.ExpiredLease l : out.requeued()) {
-      log.warn("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
-          l.id(), l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "lease_expired").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
+              l.id(), l.workerId(), l.attempts());
     }
     for (ExpiryOutcome.ExpiredLease l : out.failed()) {
-      log.error("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
-          l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "work_failed").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
+              l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
       resultsAdded();

@@ -14,6 +14,7 @@ import swell.common.EnqueueFrames;
 import swell.common.InJvm;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.common.WorkLog;
 import swell.store.CompletedWork;
 import swell.store.EnqueueOutcome;
 import swell.store.NewWork;
@@ -113,6 +114,7 @@ final class ClientRoutes {
           }
           if (outcome.created()) {
             history.enqueued(1);
+            WorkLog.enqueued(outcome.id(), work.owner());
             onNewWork.run();
           }
           return new JsonObject().put("id", outcome.id().toString());
@@ -184,7 +186,10 @@ final class ClientRoutes {
         EnqueueOutcome o = outcomes.get(j);
         answers[validAt.get(j)] = o.stored() ? new JsonObject().put("id", o.id().toString())
             : errorAnswer(refusal(o.result()));
-        created += o.created() ? 1 : 0;
+        if (o.created()) {
+          WorkLog.enqueued(o.id(), valid.get(j).owner());
+          created++;
+        }
       }
       if (created > 0) {
         history.enqueued(created);

@@ -16,6 +16,7 @@ import swell.common.Hex;
 import swell.common.HttpErrors;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.common.WorkLog;
 import swell.store.Completion;
 import swell.store.LeasedWork;
 import swell.store.WorkStore;
@@ -136,7 +137,9 @@ final class WorkerRoutes {
     String id = checkWorkerId("workerId", body.getValue("workerId"));
     int threads = body.getValue("threads") instanceof Number n ? n.intValue() : 0;
     WorkerRecord w = noteSeen(id, body.getString("instanceId"), threads);
-    log.info("worker {} registered ({} threads, instance {})", id, threads, body.getString("instanceId", "-"));
+    log.atInfo().addKeyValue("event", "worker_registered").addKeyValue("workerId", id)
+        .addKeyValue("workerInstanceId", body.getString("instanceId", "")).addKeyValue("threads", threads)
+        .log("worker {} registered ({} threads, instance {})", id, threads, body.getString("instanceId", "-"));
     return Future.succeededFuture(new JsonObject()
         .put("leaseMs", cfg.leaseMs())
         .put("retire", w.state().leaving()));
@@ -213,6 +216,9 @@ final class WorkerRoutes {
         return false;
       }
       worker.lastWorkAt = clock.getAsLong();
+      for (LeasedWork w : works) {
+        WorkLog.leased(w.id(), worker.id(), w.attempts());
+      }
       resp.putHeader("Content-Type", "application/json").end(body);
       return true;
     }
@@ -260,6 +266,9 @@ final class WorkerRoutes {
       }
     }
     long now = clock.getAsLong();
+    for (Completion c : completions) {
+      WorkLog.completed(c.id(), workerId);
+    }
     return Future.fromCompletionStage(store.complete(workerId, completions, now), context)
         .recover(e -> Future.failedFuture(StoreErrors.toApi(e)))
         .map(outcome -> {
@@ -327,7 +336,7 @@ final class WorkerRoutes {
       throw ApiError.badRequest("workerId", "must be the worker named in the " + WORKER_HEADER
           + " header: a worker can only say that it leaves itself");
     }
-    log.info("worker {} is leaving", id);
+    log.atInfo().addKeyValue("event", "worker_leaving").addKeyValue("workerId", id).log("worker {} is leaving", id);
     dispatcher.retire(id);
     scaler.left(id);
     // A worker we never knew may still hold leases from before a restart.
@@ -335,7 +344,8 @@ final class WorkerRoutes {
         .recover(e -> Future.failedFuture(StoreErrors.toApi(e)))
         .map(released -> {
           if (!released.isEmpty()) {
-            log.info("worker {} left: {} works back in the queue: {}", id, released.size(), Abbreviate.ids(released));
+            log.atInfo().addKeyValue("event", "worker_left").addKeyValue("workerId", id)
+                .log("worker {} left: {} works back in the queue: {}", id, released.size(), Abbreviate.ids(released));
             onReturnedWork.run();
           }
           return new JsonObject().put("ok", true);

@@ -79,6 +79,7 @@ public final class ProcessFleet implements Fleet {
       ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
       // The child's config is the one above; the balancer's own overrides must not leak into it.
       pb.environment().keySet().removeIf(k -> k.startsWith("SWELL_") && !k.equals("SWELL_LOG_LEVEL"));
+      pb.environment().putAll(swell.common.LogConfig.childEnvironment()); // its lines join this process's
       // In the environment, not the command line: any user on the machine can read the latter in ps.
       pb.environment().put(ConfigReader.envName("clusterToken"), clusterToken);
       Process p;
