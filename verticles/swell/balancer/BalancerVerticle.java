@@ -62,6 +62,7 @@ public final class BalancerVerticle extends VerticleBase {
   /** Null unless the store is shared by several balancers. */
   private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
+  private DashboardRoutes dashboard;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
   private Router router;
@@ -117,6 +118,7 @@ public final class BalancerVerticle extends VerticleBase {
     Scheduler scheduler = new VertxScheduler(vertx, context);
     dispatcher = new PollDispatcher(store, scheduler, clock, cfg.leaseLimits(), cfg.leaseMs());
     pulls = new PullWaiters(store, scheduler, clock);
+    dashboard = new DashboardRoutes(store.shared(), clock.getAsLong());
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
         .compose(v -> joinCluster())
@@ -136,6 +138,7 @@ public final class BalancerVerticle extends VerticleBase {
           timers.add(vertx.setPeriodic(sweepEvery, t -> expire()));
           timers.add(vertx.setPeriodic(cfg.scaling().tickMs(), t -> scaleTick()));
           timers.add(vertx.setPeriodic(PURGE_EVERY_MS, t -> purge()));
+          timers.add(vertx.setPeriodic(dashboard.sampleEveryMs(), t -> sampleHistory()));
           if (cluster != null) {
             cluster.start(scaler);
           }
@@ -211,18 +214,21 @@ public final class BalancerVerticle extends VerticleBase {
   private Router routes() {
     Router r = Router.router(vertx);
     HttpErrors.install(r);
+    dashboard.mountFiles(r); // the page and its chart library hold no data: served before the token check
     r.route().handler(this::authorize);
     r.route().handler(TimeoutHandler.create(cfg.limits().requestTimeoutMs() + cfg.maxWaitMs(), 503));
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
-    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded);
+    dashboard.mountHistory(r);
+    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded,
+        dashboard.history());
     clientRoutes.mount(r);
     if (inJvmAddress != null) {
       clientRoutes.serveInJvm(vertx, inJvmAddress);
     }
     workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
-        this::resultsAdded, this::balancerUrls);
+        this::resultsAdded, this::balancerUrls, dashboard.history());
     workerRoutes.mount(r);
     return r;
   }
@@ -357,6 +363,14 @@ public final class BalancerVerticle extends VerticleBase {
         .onSuccess(s -> scaler.tick(s))
         .onFailure(e -> log.warn("scaler tick skipped: the store did not answer ({})", e.toString()));
     workers.forgetSilent(now, Math.max(cfg.leaseMs() * 4, FORGET_SILENT_MIN_MS));
+  }
+
+  /** The dashboard's next sample: the store's counts now, beside this balancer's counters. */
+  private void sampleHistory() {
+    long now = clock.getAsLong();
+    Future.fromCompletionStage(store.stats(now), context)
+        .onSuccess(s -> dashboard.history().record(now, s))
+        .onFailure(e -> log.debug("dashboard sample skipped: the store did not answer ({})", e.toString()));
   }
 
   /** Results past their retention go; with several balancers the leader does it for all. */

@@ -53,13 +53,15 @@ final class WorkerRoutes {
   private final Runnable onResults;
   /** The balancers a worker may poll: this one alone, or every balancer of the cluster that is up. */
   private final Supplier<List<String>> balancerUrls;
+  /** Counts the results recorded here and their enqueue-to-result latency, for the dashboard. */
+  private final StatusHistory history;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
                FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults,
-               Supplier<List<String>> balancerUrls) {
+               Supplier<List<String>> balancerUrls, StatusHistory history) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -70,6 +72,7 @@ final class WorkerRoutes {
     this.onReturnedWork = onReturnedWork;
     this.onResults = onResults;
     this.balancerUrls = balancerUrls;
+    this.history = history;
   }
 
   void mount(Router router) {
@@ -275,6 +278,9 @@ final class WorkerRoutes {
             w.lastSeen = now;
           }
           if (outcome.recorded() > 0) {
+            // The store says how many, not which: a report mixing recorded and ignored results (a
+            // duplicate after an expired lease) is rare, so the first ones stand for the recorded.
+            history.completed(now, completions.subList(0, outcome.recorded()).stream().map(Completion::id).toList());
             onResults.run();
           }
           resultsNotHolder += outcome.notHolder();

@@ -255,6 +255,8 @@ public final class ProcessFleet implements Fleet {
     if (all.isEmpty()) {
       return Future.succeededFuture();
     }
+    // Said before, not only after: a stop may take the grace period, and Ctrl-C should not look hung.
+    log.info("stopping {} worker processes (SIGTERM, then SIGKILL after {} s)...", all.size(), TERM_GRACE_MS / 1000);
     // Stop them in parallel: each may take the grace period. A failed stop keeps its record.
     List<Future<Boolean>> stops = new ArrayList<>();
     for (Child c : all) {
