@@ -3,6 +3,7 @@ package swell;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -63,7 +64,9 @@ public final class Main implements Callable<Integer> {
       System.err.println("swell: " + e.getMessage());
       return 2;
     }
-    vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    // Before anything of the role logs: every line has the format and the role's ids.
+    started.logging().apply();
+    vertx = Vertx.vertx(serverOptions());
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "swell-shutdown"));
     try {
       vertx.deployVerticle(started.verticle(), new DeploymentOptions())
@@ -77,6 +80,23 @@ public final class Main implements Callable<Integer> {
       vertx = null;
       return 1;
     }
+  }
+
+  /**
+   * DNS answers are kept at most this many seconds, by Vert.x's resolver (the database, balancers)
+   * and by the JDK's (the AWS SDK): an RDS Multi-AZ failover moves the database's name to another
+   * address, and a balancer must follow within seconds, not at its next restart.
+   */
+  static final int DNS_TTL_SECONDS = 5;
+
+  /** The role's Vert.x: native transport where there is one, and DNS answers kept no longer than {@link #DNS_TTL_SECONDS}. */
+  static VertxOptions serverOptions() {
+    java.security.Security.setProperty("networkaddress.cache.ttl", Integer.toString(DNS_TTL_SECONDS));
+    java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");
+    return new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setAddressResolverOptions(new AddressResolverOptions().setCacheMaxTimeToLive(DNS_TTL_SECONDS)
+            .setCacheNegativeTimeToLive(1));
   }
 
   /** SIGTERM: undeploy cleanly, so a worker says it leaves and a balancer stops its children. */

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import swell.balancer.BalancerConfig;
 import swell.balancer.BalancerVerticle;
 import swell.common.ConfigReader;
+import swell.common.LogConfig;
 import swell.endpoint.EndpointConfig;
 import swell.endpoint.EndpointGroup;
 import swell.local.LocalConfig;
@@ -20,7 +21,11 @@ public final class Roles {
   private Roles() {
   }
 
-  public record Started(String role, Deployable verticle) {
+  /**
+   * @param logging how the role logs, applied before it starts ({@link LogConfig#apply()})
+   * @param cloudwatchNamespace where the role's {@code swell_*} meters go in CloudWatch; {@code ""}: nowhere
+   */
+  public record Started(String role, Deployable verticle, LogConfig logging, String cloudwatchNamespace) {
   }
 
   /**
@@ -30,13 +35,32 @@ public final class Roles {
   public static Started verticleFor(JsonObject json, Map<String, String> env, IntConsumer exit) {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
-    Deployable verticle = switch (role) {
-      case "endpoint" -> new EndpointGroup(EndpointConfig.from(r));
-      case "balancer" -> new BalancerVerticle(BalancerConfig.from(r), exit);
-      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), exit);
-      default -> new LocalVerticle(LocalConfig.from(r), exit);
-    };
+    LogConfig logging = LogConfig.read(r, role);
+    String cloudwatchNamespace = swell.metrics.CloudWatchMetrics.namespace(r);
+    Deployable verticle;
+    switch (role) {
+      case "endpoint" -> {
+        EndpointConfig c = EndpointConfig.from(r);
+        verticle = new EndpointGroup(c);
+        logging = logging.with("port", Integer.toString(c.port()));
+      }
+      case "balancer" -> {
+        BalancerConfig c = BalancerConfig.from(r);
+        verticle = new BalancerVerticle(c, exit);
+        logging = logging.with("balancerId", c.balancerId());
+      }
+      case "worker" -> {
+        WorkerConfig c = WorkerConfig.from(r);
+        verticle = new WorkerVerticle(c, exit);
+        logging = logging.with("workerId", c.workerId());
+      }
+      default -> {
+        LocalConfig c = LocalConfig.from(r);
+        verticle = new LocalVerticle(c, exit);
+        logging = logging.with("balancerId", c.balancer().balancerId());
+      }
+    }
     r.rejectUnknown();
-    return new Started(role, verticle);
+    return new Started(role, verticle, logging, cloudwatchNamespace);
   }
 }

@@ -9,12 +9,14 @@ import swell.store.StoreConfig;
 import swell.store.StoreLimits;
 
 import java.nio.file.Path;
+import java.util.UUID;
 
 /** Everything the balancer reads from its config, validated once at start. */
 public record BalancerConfig(String host, int port, String clusterToken, Path dataDir, StoreConfig store,
                              FleetConfig fleet, ScalingConfig scaling, Limits limits, long leaseMs, int maxAttempts,
                              long maxPending, long maxCompleted, long resultRetentionMs, int maxLeaseBatch,
-                             long leaseIterationBudget, long leaseByteBudget, long maxWaitMs, long maxAckMs) {
+                             long leaseIterationBudget, long leaseByteBudget, long maxWaitMs, long maxAckMs,
+                             String balancerId, String advertisedUrl, long leaderTtlMs, long clusterSyncMs) {
 
   public static BalancerConfig from(ConfigReader r) {
     BalancerConfig c = read(r, "host", "0.0.0.0", "port", 5000, "process", 4);
@@ -44,7 +46,32 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
         r.number("leaseIterationBudget", 1_000_000, 1, Long.MAX_VALUE),
         r.number("leaseByteBudget", 16L * 1024 * 1024, 1, 1L << 40),
         r.number("maxWaitMs", 30_000, 0, 600_000),
-        r.number("maxAckMs", 600_000, 1, 86_400_000));
+        r.number("maxAckMs", 600_000, 1, 86_400_000),
+        balancerId(r),
+        advertisedUrl(r),
+        r.number("leaderTtlMs", 10_000, 1_000, 600_000),
+        r.number("clusterSyncMs", 1_000, 100, 60_000));
+  }
+
+  /** This balancer's name among several; by default a fresh one at every start. */
+  private static String balancerId(ConfigReader r) {
+    String id = r.string("balancerId", "");
+    if (id.isEmpty()) {
+      return "b-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+    if (!id.matches("[A-Za-z0-9._:-]{1,100}")) {
+      throw r.bad("balancerId", "must be 1 to 100 letters, digits, '.', '_', ':' or '-', not \"" + id + "\"");
+    }
+    return id;
+  }
+
+  /** Where workers and other balancers reach this one; empty: worked out from host and port at start. */
+  private static String advertisedUrl(ConfigReader r) {
+    String url = r.string("advertisedUrl", "");
+    if (!url.isEmpty() && !url.matches("https?://[^/\\s]+")) {
+      throw r.bad("advertisedUrl", "must be http://host:port (no path), not \"" + url + "\"");
+    }
+    return url;
   }
 
   public StoreLimits storeLimits() {
@@ -59,6 +86,6 @@ public record BalancerConfig(String host, int port, String clusterToken, Path da
   public BalancerConfig withClusterToken(String token) {
     return new BalancerConfig(host, port, token, dataDir, store, fleet, scaling, limits, leaseMs, maxAttempts,
         maxPending, maxCompleted, resultRetentionMs, maxLeaseBatch, leaseIterationBudget, leaseByteBudget, maxWaitMs,
-        maxAckMs);
+        maxAckMs, balancerId, advertisedUrl, leaderTtlMs, clusterSyncMs);
   }
 }

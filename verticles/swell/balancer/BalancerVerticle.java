@@ -2,6 +2,7 @@ package swell.balancer;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,9 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * The balancer: a thin shell over the work store (queues and leases), the long-poll dispatcher, the
@@ -45,7 +46,7 @@ public final class BalancerVerticle extends VerticleBase {
   public static final int EXIT_STORE_BROKE = 1;
 
   private final BalancerConfig cfg;
-  private final Supplier<WorkStore> storeFactory;
+  private final Function<Vertx, WorkStore> storeFactory;
   private final FleetFactory fleets;
   private final LongSupplier clock;
   private final IntConsumer exit;
@@ -56,7 +57,12 @@ public final class BalancerVerticle extends VerticleBase {
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
   private PullWaiters pulls;
+  /** The event-bus address in-JVM endpoints hand batches to, or null. */
+  private String inJvmAddress;
+  /** Null unless the store is shared by several balancers. */
+  private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
+  private DashboardRoutes dashboard;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
   private Router router;
@@ -69,17 +75,20 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** @param exit how the process ends when the store broke for good ({@link #EXIT_STORE_BROKE}) */
   public BalancerVerticle(BalancerConfig cfg, IntConsumer exit) {
-    this(cfg, () -> cfg.store().create(cfg.storeLimits()), System::currentTimeMillis, exit);
+    this(cfg, v -> cfg.store().create(v, cfg.storeLimits()), System::currentTimeMillis, exit);
   }
 
-  /** @param storeFactory the store to open (tests inject one with faults) */
-  public BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, LongSupplier clock, IntConsumer exit) {
-    this(cfg, storeFactory, (vertx, url) -> Fleets.create(vertx, cfg.fleet(), url, cfg.clusterToken(), cfg.dataDir()),
+  /**
+   * @param storeFactory the store to open, given the verticle's Vert.x at start (tests inject one with faults)
+   */
+  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
+                          IntConsumer exit) {
+    this(cfg, storeFactory, (vertx, urls) -> Fleets.create(vertx, cfg.fleet(), urls, cfg.clusterToken(), cfg.dataDir()),
         clock, exit);
   }
 
   /** @param fleets makes the fleet once the balancer's URL is known (tests hand in a fake fleet) */
-  BalancerVerticle(BalancerConfig cfg, Supplier<WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
+  BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
                    IntConsumer exit) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
@@ -89,6 +98,15 @@ public final class BalancerVerticle extends VerticleBase {
     this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Also takes enqueue batches from endpoints in this JVM over the event bus (the {@code local}
+   * role), at the address returned; call before deploying.
+   */
+  public String serveInJvm() {
+    inJvmAddress = "swell.balancer." + cfg.balancerId() + ".enqueue";
+    return inJvmAddress;
+  }
+
   /** The port the balancer listens on, once started (useful when configured as 0). */
   public int port() {
     return server.actualPort();
@@ -96,17 +114,22 @@ public final class BalancerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = storeFactory.get();
-    dispatcher = new PollDispatcher(store, new VertxScheduler(), clock, cfg.leaseLimits(), cfg.leaseMs());
-    pulls = new PullWaiters(store, new VertxScheduler(), clock);
+    store = storeFactory.apply(vertx);
+    Scheduler scheduler = new VertxScheduler(vertx, context);
+    dispatcher = new PollDispatcher(store, scheduler, clock, cfg.leaseLimits(), cfg.leaseMs());
+    pulls = new PullWaiters(store, scheduler, clock);
+    dashboard = new DashboardRoutes(store.shared(), clock.getAsLong());
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
+        .compose(v -> joinCluster())
         .compose(v -> {
-          String selfUrl = "http://" + advertisedHost() + ":" + port();
-          fleet = fleets.create(vertx, selfUrl);
+          fleet = fleets.create(vertx, this::balancerUrls);
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
-          scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone);
-          return scaler.reconcile();
+          FleetScaler.Lead lead = cluster == null ? FleetScaler.Lead.ALONE : cluster.lead();
+          scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone,
+              lead);
+          // Only the leader adopts the fleet; another balancer serves and leaves the fleet to it.
+          return lead.leads() ? scaler.reconcile() : Future.<Void>succeededFuture();
         })
         .compose(v -> Future.fromCompletionStage(store.stats(clock.getAsLong()), context))
         .onSuccess(s -> {
@@ -115,10 +138,49 @@ public final class BalancerVerticle extends VerticleBase {
           timers.add(vertx.setPeriodic(sweepEvery, t -> expire()));
           timers.add(vertx.setPeriodic(cfg.scaling().tickMs(), t -> scaleTick()));
           timers.add(vertx.setPeriodic(PURGE_EVERY_MS, t -> purge()));
+          timers.add(vertx.setPeriodic(dashboard.sampleEveryMs(), t -> sampleHistory()));
+          if (cluster != null) {
+            cluster.start(scaler);
+          }
           store.broken().thenAccept(cause -> context.runOnContext(v -> storeBroke(cause)));
-          log.info("balancer listening on {}:{} (store {}, {} pending, {} completed unpulled, fleet {})",
-              cfg.host(), port(), cfg.store().type(), s.pending(), s.completedUnpulled(), fleet.type());
+          log.info("balancer {} listening on {}:{} (store {}, {} pending, {} completed unpulled, fleet {}{})",
+              cfg.balancerId(), cfg.host(), port(), cfg.store().type(), s.pending(), s.completedUnpulled(), fleet.type(),
+              cluster == null ? "" : cluster.leads() ? ", leads the scaler" : ", another balancer leads the scaler");
         });
+  }
+
+  /** With a store shared by several balancers: say this one is up, and learn who leads, before the fleet is listed. */
+  private Future<Void> joinCluster() {
+    return store.coordination().map(c -> {
+      cluster = new ClusterSync(vertx, context, c, cfg, selfUrl(), workers, dispatcher, pulls, clock);
+      return cluster.join();
+    }).orElse(Future.succeededFuture());
+  }
+
+  /** Where workers reach this balancer (and, alone, the only URL they get). */
+  private String selfUrl() {
+    return cfg.advertisedUrl().isEmpty() ? "http://" + advertisedHost() + ":" + port() : cfg.advertisedUrl();
+  }
+
+  /** The balancers a new worker is given: this one, and the others of the cluster that are up. */
+  private List<String> balancerUrls() {
+    return cluster == null ? List.of(selfUrl()) : cluster.balancerUrls();
+  }
+
+  /** New or returned works: polls waiting here, and (with several balancers) elsewhere, may lease them. */
+  private void workAdded() {
+    dispatcher.wake();
+    if (cluster != null) {
+      cluster.workAdded();
+    }
+  }
+
+  /** New results: pulls waiting here, and elsewhere, may get them. */
+  private void resultsAdded() {
+    pulls.resultsRecorded();
+    if (cluster != null) {
+      cluster.resultsAdded();
+    }
   }
 
   private String advertisedHost() {
@@ -152,14 +214,21 @@ public final class BalancerVerticle extends VerticleBase {
   private Router routes() {
     Router r = Router.router(vertx);
     HttpErrors.install(r);
+    dashboard.mountFiles(r); // the page and its chart library hold no data: served before the token check
     r.route().handler(this::authorize);
     r.route().handler(TimeoutHandler.create(cfg.limits().requestTimeoutMs() + cfg.maxWaitMs(), 503));
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
-    new ClientRoutes(cfg, store, clock, context, pulls, dispatcher::wake).mount(r);
-    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, dispatcher::wake,
-        pulls::resultsRecorded);
+    dashboard.mountHistory(r);
+    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded,
+        dashboard.history());
+    clientRoutes.mount(r);
+    if (inJvmAddress != null) {
+      clientRoutes.serveInJvm(vertx, inJvmAddress);
+    }
+    workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
+        this::resultsAdded, this::balancerUrls, dashboard.history());
     workerRoutes.mount(r);
     return r;
   }
@@ -167,6 +236,9 @@ public final class BalancerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
+    if (cluster != null) {
+      cluster.stop();
+    }
     if (dispatcher != null) {
       dispatcher.closeAll();
       pulls.closeAll();
@@ -224,7 +296,8 @@ public final class BalancerVerticle extends VerticleBase {
         .put("workers", workers.toJson(now))
         .put("waitingPolls", dispatcher.waiting())
         .put("waitingPulls", pulls.waiting())
-        .put("scaling", scaler.statusJson()));
+        .put("scaling", scaler.statusJson())
+        .put("cluster", cluster == null ? null : cluster.statusJson()));
   }
 
   /** The store's writer died: nothing more can be stored, so the process ends and its supervisor restarts it. */
@@ -244,7 +317,7 @@ public final class BalancerVerticle extends VerticleBase {
         .onSuccess(ids -> {
           if (!ids.isEmpty()) {
             log.info("worker {} is gone: {} works back in the queue: {}", workerId, ids.size(), Abbreviate.ids(ids));
-            dispatcher.wake();
+            workAdded();
           }
         })
         .onFailure(e -> log.warn("could not return the works of gone worker {}: {}", workerId, e.toString()));
@@ -260,32 +333,51 @@ public final class BalancerVerticle extends VerticleBase {
 
   private void logExpiry(ExpiryOutcome out) {
     for (ExpiryOutcome.ExpiredLease l : out.requeued()) {
-      log.warn("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
-          l.id(), l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "lease_expired").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
+              l.id(), l.workerId(), l.attempts());
     }
     for (ExpiryOutcome.ExpiredLease l : out.failed()) {
-      log.error("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
-          l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "work_failed").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
+              l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
-      pulls.resultsRecorded();
+      resultsAdded();
       log.info("{} results pulled with ackMs were not acknowledged in time and can be pulled again: {}",
           out.handOutsReturned().size(), Abbreviate.ids(out.handOutsReturned()));
     }
     if (!out.requeued().isEmpty()) {
-      dispatcher.wake();
+      workAdded();
     }
   }
 
   private void scaleTick() {
     long now = clock.getAsLong();
+    if (cluster != null && !cluster.leads()) {
+      return; // the leader scales, and forgets silent workers for the cluster
+    }
     Future.fromCompletionStage(store.stats(now), context)
         .onSuccess(s -> scaler.tick(s))
         .onFailure(e -> log.warn("scaler tick skipped: the store did not answer ({})", e.toString()));
     workers.forgetSilent(now, Math.max(cfg.leaseMs() * 4, FORGET_SILENT_MIN_MS));
   }
 
+  /** The dashboard's next sample: the store's counts now, beside this balancer's counters. */
+  private void sampleHistory() {
+    long now = clock.getAsLong();
+    Future.fromCompletionStage(store.stats(now), context)
+        .onSuccess(s -> dashboard.history().record(now, s))
+        .onFailure(e -> log.debug("dashboard sample skipped: the store did not answer ({})", e.toString()));
+  }
+
+  /** Results past their retention go; with several balancers the leader does it for all. */
   private void purge() {
+    if (cluster != null && !cluster.leads()) {
+      return;
+    }
     Future.fromCompletionStage(store.purgeExpired(clock.getAsLong()), context)
         .onSuccess(n -> {
           if (n > 0) {
@@ -293,25 +385,5 @@ public final class BalancerVerticle extends VerticleBase {
           }
         })
         .onFailure(e -> log.error("purging expired results failed", e));
-  }
-
-  /** The dispatcher's timers and thread are this verticle's event loop. */
-  private final class VertxScheduler implements Scheduler {
-    @Override
-    public long schedule(long delayMs, Runnable task) {
-      return vertx.setTimer(delayMs, t -> task.run());
-    }
-
-    @Override
-    public void cancel(long timerId) {
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-      }
-    }
-
-    @Override
-    public void execute(Runnable task) {
-      context.runOnContext(v -> task.run());
-    }
   }
 }

@@ -26,6 +26,30 @@ final class FleetScaler {
   private static final Logger log = LoggerFactory.getLogger(FleetScaler.class);
   private static final int EVENTS_KEPT = 50;
 
+  /**
+   * Whether this balancer may act on the fleet. Alone, it always may; with several, only the leader
+   * does, and each launch or termination is first fenced: it goes ahead only if the database still
+   * names this balancer leader with the same epoch, so a leader that lost the lead without noticing
+   * (a long pause) cannot launch or stop workers its successor also manages.
+   */
+  interface Lead {
+    Lead ALONE = new Lead() {
+      @Override
+      public boolean leads() {
+        return true;
+      }
+
+      @Override
+      public Future<Boolean> fence() {
+        return Future.succeededFuture(true);
+      }
+    };
+
+    boolean leads();
+
+    Future<Boolean> fence();
+  }
+
   private final Fleet fleet;
   private final ScalingPolicy policy;
   private final ScalingConfig cfg;
@@ -35,6 +59,7 @@ final class FleetScaler {
   private final Consumer<String> onRetire;
   /** Called when a worker is gone, so the store puts its leases back. */
   private final Consumer<String> onGone;
+  private final Lead lead;
   private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
   /** Whether the fleet's list was read; until then the workers an earlier balancer left are not known. */
   private boolean reconciled;
@@ -44,6 +69,11 @@ final class FleetScaler {
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
               Consumer<String> onRetire, Consumer<String> onGone) {
+    this(fleet, policy, cfg, workers, clock, onRetire, onGone, Lead.ALONE);
+  }
+
+  FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
+              Consumer<String> onRetire, Consumer<String> onGone, Lead lead) {
     this.fleet = fleet;
     this.policy = policy;
     this.cfg = cfg;
@@ -51,6 +81,15 @@ final class FleetScaler {
     this.clock = clock;
     this.onRetire = onRetire;
     this.onGone = onGone;
+    this.lead = lead;
+  }
+
+  /** This balancer just took the lead: it lists the fleet again and adopts what runs, on its next tick. */
+  void becameLeader() {
+    reconciled = false;
+    nextListAt = 0;
+    listFailures = 0;
+    event("lead", null, "this balancer leads the scaler now");
   }
 
   /**
@@ -72,7 +111,9 @@ final class FleetScaler {
         String detail = (known != null ? "called in before the fleet listed it" : "found running")
             + " (" + m.instanceId() + ")";
         event("adopt", m.workerId(), detail);
-        log.info("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
+        log.atInfo().addKeyValue("event", "worker_adopted").addKeyValue("workerId", m.workerId())
+            .addKeyValue("workerInstanceId", m.instanceId())
+            .log("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
       }
       if (members.size() > cfg.maxWorkers()) {
         log.info("the {} fleet runs {} workers, more than maxWorkers={}: the surplus retires once registered",
@@ -95,6 +136,9 @@ final class FleetScaler {
   }
 
   void tick(QueueStats queue) {
+    if (!lead.leads()) {
+      return; // the leader scales; this balancer serves
+    }
     long now = clock.getAsLong();
     if (!reconciled && !listing && now >= nextListAt) {
       reconcile();
@@ -110,7 +154,7 @@ final class FleetScaler {
           continue;
         }
         if (w.state() == WorkerState.LAUNCHING) {
-          policy.launchFailed(now, true, "worker " + t.workerId() + " " + t.reason());
+          policy.launchFailed(now, w.launchedAt(), true, "worker " + t.workerId() + " " + t.reason());
         }
         terminate(w, t.reason(), now);
       }
@@ -120,9 +164,24 @@ final class FleetScaler {
   private void launch(String reason, long now) {
     String id = "w-" + UUID.randomUUID().toString().substring(0, 8);
     workers.launching(id, now);
+    lead.fence().onComplete(fenced -> {
+      if (fenced.succeeded() && fenced.result()) {
+        startLaunch(id, reason, now);
+      } else {
+        workers.remove(id);
+        log.info("not launching worker {}: this balancer no longer leads ({})", id,
+            fenced.failed() ? fenced.cause().getMessage() : "another balancer took the lead");
+      }
+    });
+  }
+
+  private void startLaunch(String id, String reason, long launchedAt) {
     event("launch", id, reason);
-    log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
+    log.atInfo().addKeyValue("event", "worker_launching").addKeyValue("workerId", id).addKeyValue("reason", reason)
+        .log("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
+      log.atInfo().addKeyValue("event", "worker_launched").addKeyValue("workerId", id)
+          .addKeyValue("workerInstanceId", member.instanceId()).log("worker {} launched as {}", id, member.instanceId());
       WorkerRecord w = workers.adopt(member, clock.getAsLong());
       if (w.state() == WorkerState.TERMINATING) {
         requestStop(w); // terminated while it launched: now there is something to stop
@@ -130,12 +189,14 @@ final class FleetScaler {
     }).onFailure(e -> {
       workers.remove(id);
       boolean retryable = !(e instanceof LaunchException le) || le.retryable();
-      policy.launchFailed(clock.getAsLong(), retryable, e.getMessage());
+      policy.launchFailed(clock.getAsLong(), launchedAt, retryable, e.getMessage());
       event("launch-failed", id, e.getMessage());
       if (retryable) {
-        log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
+        log.atWarn().addKeyValue("event", "launch_failed").addKeyValue("workerId", id)
+            .log("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
       } else {
-        log.error("launching worker {} failed; no more launches until the config is fixed: {}", id, e.getMessage());
+        log.atError().addKeyValue("event", "launch_failed").addKeyValue("workerId", id)
+            .log("launching worker {} failed; no more launches until the config is fixed: {}", id, e.getMessage());
       }
     });
   }
@@ -153,7 +214,8 @@ final class FleetScaler {
     }
     w.moveTo(WorkerState.RETIRING, now);
     event("retire", id, reason);
-    log.info("retiring worker {}: {}", id, reason);
+    log.atInfo().addKeyValue("event", "worker_retiring").addKeyValue("workerId", id).addKeyValue("reason", reason)
+        .log("retiring worker {}: {}", id, reason);
     onRetire.accept(id);
   }
 
@@ -179,7 +241,9 @@ final class FleetScaler {
     if (w.state() != WorkerState.TERMINATING) {
       w.moveTo(WorkerState.TERMINATING, now);
       event("terminate", w.id(), reason);
-      log.info("terminating worker {} ({}): {}", w.id(), w.instanceId, reason);
+      log.atInfo().addKeyValue("event", "worker_terminating").addKeyValue("workerId", w.id())
+          .addKeyValue("workerInstanceId", w.instanceId == null ? "" : w.instanceId).addKeyValue("reason", reason)
+          .log("terminating worker {} ({}): {}", w.id(), w.instanceId, reason);
       onRetire.accept(w.id());
       onGone.accept(w.id());
     } else if (now < w.nextTerminateAt()) {
@@ -194,12 +258,14 @@ final class FleetScaler {
     if (member == null) {
       return; // its launch has not answered yet; the answer asks again
     }
-    fleet.terminate(member).onComplete(ar -> {
+    lead.fence().compose(fenced -> fenced ? fleet.terminate(member)
+        : Future.failedFuture(new IllegalStateException("this balancer no longer leads"))).onComplete(ar -> {
       long now = clock.getAsLong();
       if (ar.succeeded()) {
         workers.remove(w.id());
         event("terminated", w.id(), "the " + fleet.type() + " fleet stopped " + member.instanceId());
-        log.info("worker {} ({}) is stopped", w.id(), member.instanceId());
+        log.atInfo().addKeyValue("event", "worker_terminated").addKeyValue("workerId", w.id())
+            .addKeyValue("workerInstanceId", member.instanceId()).log("worker {} ({}) is stopped", w.id(), member.instanceId());
         return;
       }
       policy.terminateFailed(w, now, ar.cause().getMessage());
@@ -226,14 +292,31 @@ final class FleetScaler {
     }
   }
 
+  /** The planner's last sizing; null under the oldest-wait rule. */
+  private JsonObject planJson() {
+    if (cfg.rule() != ScalingConfig.Rule.PLANNER) {
+      return null;
+    }
+    ScalingPolicy.Plan p = policy.lastPlan();
+    return new JsonObject()
+        .put("desiredWorkers", p.desiredWorkers())
+        .put("backlogIterations", Math.round(p.backlogIterations()))
+        .put("targetDrainMs", cfg.targetDrainMs())
+        .put("workerHashRate", Double.isNaN(p.workerHashRate()) ? null : Math.round(p.workerHashRate()))
+        .put("workerHashRateFrom", p.measured() ? "workers" : "workerHashRateEstimate");
+  }
+
   JsonObject statusJson() {
     long now = clock.getAsLong();
     JsonArray recent = new JsonArray();
     events.descendingIterator().forEachRemaining(recent::add);
     return new JsonObject()
+        .put("leads", lead.leads())
         .put("fleet", fleet.type())
         .put("minWorkers", cfg.minWorkers())
         .put("maxWorkers", cfg.maxWorkers())
+        .put("rule", cfg.rule().configName())
+        .put("plan", planJson())
         .put("consecutiveLaunchFailures", policy.consecutiveFailures())
         .put("nextLaunchInMs", Math.max(0, policy.nextLaunchAt() - now))
         .put("lastLaunchError", policy.lastFailure())

@@ -24,4 +24,14 @@ public enum WorkerState {
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }
+
+  /** The state a {@link #wireName()} names; ACTIVE for a name this build does not know. */
+  public static WorkerState fromWireName(String name) {
+    for (WorkerState s : values()) {
+      if (s.wireName().equals(name)) {
+        return s;
+      }
+    }
+    return ACTIVE;
+  }
 }

@@ -61,6 +61,15 @@ public final class ConfigReader {
     return s;
   }
 
+  /**
+   * A secret that only the environment may give ({@code SWELL_<KEY>}), never the config file, where
+   * it would be copied around with the rest: "" when unset. The key stays unknown to the file.
+   */
+  public String secret(String key) {
+    String v = env.get(envName(full(key)));
+    return v == null ? "" : v;
+  }
+
   public String oneOf(String key, String def, String... allowed) {
     String v = string(key, def);
     for (String a : allowed) {
@@ -95,6 +104,20 @@ public final class ConfigReader {
 
   public int integer(String key, int def, int min, int max) {
     return (int) number(key, def, min, max);
+  }
+
+  public boolean bool(String key, boolean def) {
+    Object v = raw(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.equals("true") || s.equals("false"))) {
+      return Boolean.parseBoolean(s);
+    }
+    throw bad(key, "must be true or false");
   }
 
   /** A list of strings; in the environment, comma-separated. */

@@ -26,6 +26,11 @@ public final class WorkIds {
     return new UUID(msb, lsb);
   }
 
+  /** The Unix milliseconds a UUIDv7 was made at ({@link #next}'s {@code nowMs}), or -1 for another kind of UUID. */
+  public static long createdAtMs(UUID id) {
+    return id.version() == 7 ? id.getMostSignificantBits() >>> 16 : -1;
+  }
+
   /** Parses a canonical UUID string, or returns null for anything that is not one. */
   public static UUID parse(String s) {
     if (s == null || s.length() != 36) {

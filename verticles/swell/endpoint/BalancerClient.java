@@ -12,6 +12,7 @@ import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.common.ApiError;
+import swell.common.BalancerRotation;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -59,15 +60,21 @@ final class BalancerClient {
   private final List<RequestOptions> targets = new ArrayList<>();
   private final String authorization;
   private final long timeoutMs;
-  private int preferred;
+  private final BalancerRotation rotation;
+  /** With a shared store a work's id is one work at every balancer, so an unanswered batch may go to another. */
+  private final boolean shared;
 
-  BalancerClient(Vertx vertx, List<String> urls, String clusterToken, int poolSize, long timeoutMs) {
+  /** @param mode {@code spread} only for balancers sharing one store (see {@link BalancerRotation}) */
+  BalancerClient(Vertx vertx, List<String> urls, String clusterToken, int poolSize, long timeoutMs,
+                 BalancerRotation.Mode mode) {
     this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
         new PoolOptions().setHttp1MaxSize(poolSize).setMaxWaitQueueSize(10_000));
     this.urls = urls;
     this.authorization = "Bearer " + clusterToken;
     this.timeoutMs = timeoutMs;
+    this.rotation = new BalancerRotation(urls.size(), mode);
+    this.shared = mode == BalancerRotation.Mode.SPREAD;
     for (String u : urls) {
       URI uri = URI.create(u);
       boolean tls = "https".equals(uri.getScheme());
@@ -102,7 +109,7 @@ final class BalancerClient {
    * cluster token). Fails with a 503 no_balancer when none does.
    */
   Future<Reply> sendIdempotent(HttpMethod method, String pathAndQuery, Map<String, String> headers, Buffer body) {
-    return idempotentAt(preferred, 0, method, pathAndQuery, headers, body);
+    return idempotentAt(rotation.next(now()), 0, method, pathAndQuery, headers, body);
   }
 
   private Future<Reply> idempotentAt(int index, int tried, HttpMethod method, String pathAndQuery,
@@ -110,7 +117,7 @@ final class BalancerClient {
     return sendTo(index, method, pathAndQuery, headers, body, timeoutMs)
         .compose(reply -> outage(reply) ? outageOf(index, reply) : answered(index, reply))
         .recover(e -> tried + 1 < urls.size()
-            ? failOver(e, () -> idempotentAt(next(index), tried + 1, method, pathAndQuery, headers, body))
+            ? failOver(index, e, () -> idempotentAt(next(index), tried + 1, method, pathAndQuery, headers, body))
             : noBalancer(method + " " + pathAndQuery, e));
   }
 
@@ -120,7 +127,7 @@ final class BalancerClient {
    * whatever its status, is the answer.
    */
   Future<Reply> sendOnce(HttpMethod method, String pathAndQuery, Map<String, String> headers, long waitMs) {
-    return onceAt(preferred, 0, method, pathAndQuery, headers, waitMs);
+    return onceAt(rotation.next(now()), 0, method, pathAndQuery, headers, waitMs);
   }
 
   private Future<Reply> onceAt(int index, int tried, HttpMethod method, String pathAndQuery,
@@ -132,7 +139,7 @@ final class BalancerClient {
             return Future.failedFuture(e);
           }
           return tried + 1 < urls.size()
-              ? failOver(e, () -> onceAt(next(index), tried + 1, method, pathAndQuery, headers, waitMs))
+              ? failOver(index, e, () -> onceAt(next(index), tried + 1, method, pathAndQuery, headers, waitMs))
               : noBalancer(method + " " + pathAndQuery, e);
         });
   }
@@ -147,7 +154,7 @@ final class BalancerClient {
    * it fails with {@link OutcomeUnknown}. Only a 200 settles a batch whose earlier try went unanswered.
    */
   Future<Reply> sendBatch(Buffer batch) {
-    return batchAt(preferred, 0, batch);
+    return batchAt(rotation.next(now()), 0, batch);
   }
 
   private Future<Reply> batchAt(int index, int tried, Buffer batch) {
@@ -160,7 +167,7 @@ final class BalancerClient {
             return resendUntil(index, batch, deadline, FIRST_RESEND_PAUSE_MS, e);
           }
           return tried + 1 < urls.size()
-              ? failOver(e, () -> batchAt(next(index), tried + 1, batch))
+              ? failOver(index, e, () -> batchAt(next(index), tried + 1, batch))
               : noBalancer("an enqueue batch", e);
         });
   }
@@ -170,13 +177,19 @@ final class BalancerClient {
     if (leftMs <= 0) {
       return gaveUp(index, last);
     }
+    // Alone, a balancer's store is its own: the batch goes to it again. Shared, any balancer stores
+    // an id once, so the next one may take it (a balancer that died mid-batch does not hold it up).
+    int target = shared ? next(index) : index;
+    if (shared) {
+      rotation.failed(index, now());
+    }
     Promise<Reply> settled = Promise.promise();
-    vertx.setTimer(pauseMs, t -> sendTo(index, HttpMethod.POST, "/enqueue_batch", BATCH_HEADERS, batch,
+    vertx.setTimer(pauseMs, t -> sendTo(target, HttpMethod.POST, "/enqueue_batch", BATCH_HEADERS, batch,
         Math.min(leftMs, Math.max(1, timeoutMs / 2)))
-        .compose(reply -> reply.status() == 200 ? answered(index, reply)
-            : Future.failedFuture(new OutcomeUnknown(urls.get(index), new IllegalStateException(
+        .compose(reply -> reply.status() == 200 ? answered(target, reply)
+            : Future.failedFuture(new OutcomeUnknown(urls.get(target), new IllegalStateException(
                 "answered " + reply.status() + " to a batch sent again"))))
-        .recover(e -> resendUntil(index, batch, deadline, Math.min(MAX_RESEND_PAUSE_MS, pauseMs * 2), e))
+        .recover(e -> resendUntil(target, batch, deadline, Math.min(MAX_RESEND_PAUSE_MS, pauseMs * 2), e))
         .onComplete(settled));
     return settled.future();
   }
@@ -184,9 +197,7 @@ final class BalancerClient {
   /** The batch's fate stays unknown: say so, and send new work to the next balancer from now on. */
   private Future<Reply> gaveUp(int index, Throwable last) {
     log.warn("an enqueue batch's outcome is unknown after {} ms: {}", timeoutMs, last.getMessage());
-    if (preferred == index) {
-      preferred = next(index);
-    }
+    rotation.failed(index, now());
     return Future.failedFuture(last instanceof OutcomeUnknown u ? u : new OutcomeUnknown(urls.get(index), last));
   }
 
@@ -203,15 +214,20 @@ final class BalancerClient {
   }
 
   private Future<Reply> answered(int index, Reply reply) {
-    preferred = index;
+    rotation.answered(index);
     return Future.succeededFuture(reply);
   }
 
   private int next(int index) {
-    return (index + 1) % urls.size();
+    return rotation.after(index, now());
   }
 
-  private static Future<Reply> failOver(Throwable e, Supplier<Future<Reply>> next) {
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  private Future<Reply> failOver(int index, Throwable e, Supplier<Future<Reply>> next) {
+    rotation.failed(index, now());
     log.warn("no usable answer from a balancer, trying the next: {}", e.getMessage());
     return next.get();
   }

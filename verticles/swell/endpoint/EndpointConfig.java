@@ -1,5 +1,6 @@
 package swell.endpoint;
 
+import swell.common.BalancerRotation;
 import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
@@ -20,7 +21,7 @@ import java.util.List;
 public record EndpointConfig(String host, int port, List<String> balancerUrls, String clusterToken, Limits limits,
                              int forwardPoolSize, long forwardTimeoutMs, int forwardBatchMax, int forwardMaxInFlight,
                              int instances, ApiKeys apiKeys, long maxInFlightBytes, int forwardQueueMax,
-                             long bodyTimeoutMs) {
+                             long bodyTimeoutMs, BalancerRotation.Mode balancerMode) {
   /**
    * 256 MiB: an endpoint holds about one byte of heap per byte in flight (a body is copied once, into
    * its batch, and released from its request), so this fits the heap of the smallest instance an
@@ -64,7 +65,8 @@ public record EndpointConfig(String host, int port, List<String> balancerUrls, S
         ApiKeys.read(r),
         maxInFlightBytes,
         r.integer("forwardQueueMax", 10_000, 1, 1_000_000),
-        r.number("bodyTimeoutMs", 30_000, 100, 3_600_000));
+        r.number("bodyTimeoutMs", 30_000, 100, 3_600_000),
+        BalancerRotation.Mode.of(r.oneOf("balancerMode", "failover", "failover", "spread")));
   }
 
   static void checkUrl(String key, String u) {

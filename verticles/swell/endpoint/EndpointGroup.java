@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class EndpointGroup extends VerticleBase {
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
+  private final String inJvmBalancer;
   private final List<EndpointVerticle> started = new CopyOnWriteArrayList<>();
 
   public EndpointGroup(EndpointConfig cfg) {
@@ -23,8 +24,14 @@ public final class EndpointGroup extends VerticleBase {
 
   /** {@code inFlight} bounds the bodies of every endpoint in the process (the {@code local} role has several). */
   public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight) {
+    this(cfg, inFlight, null);
+  }
+
+  /** @param inJvmBalancer see {@link EndpointVerticle#EndpointVerticle(EndpointConfig, InFlightBytes, String)} */
+  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer) {
     this.cfg = cfg;
     this.inFlight = inFlight;
+    this.inJvmBalancer = inJvmBalancer;
   }
 
   /** The port the group listens on, once started. */
@@ -37,7 +44,7 @@ public final class EndpointGroup extends VerticleBase {
     // A port of 0 means "any": each copy would get a different one, so it runs alone.
     int instances = cfg.port() == 0 ? 1 : cfg.instances();
     return vertx.deployVerticle(() -> {
-      EndpointVerticle e = new EndpointVerticle(cfg, inFlight);
+      EndpointVerticle e = new EndpointVerticle(cfg, inFlight, inJvmBalancer);
       started.add(e);
       return e;
     }, new DeploymentOptions().setInstances(instances));

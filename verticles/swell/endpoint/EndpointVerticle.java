@@ -43,6 +43,7 @@ public final class EndpointVerticle extends VerticleBase {
 
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
+  private final String inJvmBalancer;
   private BalancerClient balancers;
   private BodyDeadlines deadlines;
   private EnqueueRoute enqueue;
@@ -55,8 +56,17 @@ public final class EndpointVerticle extends VerticleBase {
 
   /** {@code inFlight} is shared by every endpoint of the process: they share its heap. */
   public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight) {
+    this(cfg, inFlight, null);
+  }
+
+  /**
+   * @param inJvmBalancer the event-bus address of a balancer in this JVM to hand enqueued works to
+   *     (the {@code local} role), or null to forward them over HTTP; other requests go over HTTP
+   */
+  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer) {
     this.cfg = cfg;
     this.inFlight = inFlight;
+    this.inJvmBalancer = inJvmBalancer;
   }
 
   /** The port the endpoint listens on, once started (useful when configured as 0). */
@@ -67,10 +77,12 @@ public final class EndpointVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     balancers = new BalancerClient(vertx, cfg.balancerUrls(), cfg.clusterToken(), cfg.forwardPoolSize(),
-        cfg.forwardTimeoutMs());
+        cfg.forwardTimeoutMs(), cfg.balancerMode());
     deadlines = new BodyDeadlines(cfg.bodyTimeoutMs());
     sweeper = vertx.setPeriodic(Math.max(10, Math.min(MAX_SWEEP_MS, cfg.bodyTimeoutMs() / 4)), t -> deadlines.sweep());
-    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(balancers, cfg.forwardMaxInFlight(),
+    BatchForward forward = inJvmBalancer == null ? BatchForward.http(balancers)
+        : BatchForward.inJvm(vertx, inJvmBalancer, cfg.forwardTimeoutMs());
+    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(forward, cfg.forwardMaxInFlight(),
         cfg.forwardBatchMax(), cfg.forwardQueueMax()), deadlines);
     long requestTimeoutMs = cfg.limits().requestTimeoutMs();
     TimeoutHandler timeout = TimeoutHandler.create(requestTimeoutMs, 503);

@@ -15,8 +15,10 @@ import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -25,6 +27,7 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,9 +104,50 @@ public final class Ec2Fleet implements Fleet {
       return Future.failedFuture(new LaunchException("InvalidUserData", e.getMessage(), false, e));
     }
     return runInstances(req.build())
+        .recover(e -> mayHaveLaunched(e) ? launchedAnyway(workerId, (LaunchException) e) : Future.failedFuture(e))
         .map(instance -> {
           log.info("launched worker {} as {}", workerId, instance.instanceId());
           return new FleetMember(workerId, instance.instanceId(), System.currentTimeMillis());
+        });
+  }
+
+  /**
+   * A RunInstances that got no answer (a timeout, a broken connection) or a fault on AWS's side
+   * may have started the instance all the same; one that EC2 refused (4xx) did not.
+   */
+  static boolean mayHaveLaunched(Throwable e) {
+    if (!(e instanceof LaunchException le) || !le.retryable()) {
+      return false;
+    }
+    return AwsErrors.code(le.getCause()).isEmpty() || AwsErrors.status(le.getCause()) >= 500;
+  }
+
+  /**
+   * The instance a failed RunInstances started after all, found by its worker id tag, so it is
+   * managed (and terminated when idle) instead of running unknown; the launch's own failure when
+   * there is none.
+   */
+  private Future<Instance> launchedAnyway(String workerId, LaunchException failure) {
+    DescribeInstancesRequest req = DescribeInstancesRequest.builder()
+        .filters(
+            filter("tag:" + TAG_CLUSTER, cfg.clusterName()),
+            filter("tag:" + TAG_WORKER_ID, workerId),
+            filter("instance-state-name", "pending", "running"))
+        .build();
+    return call("DescribeInstances", ec2.describeInstances(req))
+        .<Instance>compose(resp -> resp.reservations().stream().flatMap(r -> r.instances().stream())
+            .min(Comparator.comparing(Instance::launchTime, Comparator.nullsLast(Comparator.naturalOrder())))
+            .map(i -> {
+              log.warn("{}; worker {} was launched all the same, as {}", failure.getMessage(), workerId,
+                  i.instanceId());
+              return Future.succeededFuture(i);
+            })
+            .orElseGet(() -> Future.failedFuture(failure)))
+        .recover(e -> {
+          if (e != failure) {
+            failure.addSuppressed(e);
+          }
+          return Future.failedFuture(failure);
         });
   }
 
@@ -140,6 +184,10 @@ public final class Ec2Fleet implements Fleet {
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         // EC2 makes a retried RunInstances with the same token launch nothing twice.
         .clientToken(workerId.length() <= 64 ? workerId : workerId.substring(0, 64))
+        // IMDSv2 only: instance metadata (and the worker role's credentials in it) answers only a
+        // PUT-then-GET with a session token, which a forged server-side GET cannot make.
+        .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
+            .httpEndpoint(InstanceMetadataEndpointState.ENABLED))
         .userData(workerUserData(workerId))
         .tagSpecifications(
             TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
@@ -163,13 +211,14 @@ public final class Ec2Fleet implements Fleet {
 
   private String workerUserData(String workerId) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("SWELL_BALANCER_URLS", balancerUrl);
+    // Balancers sharing one database are all the workers': any one of them may be down.
+    env.put("SWELL_BALANCER_URLS", cfg.balancerUrls().isEmpty() ? balancerUrl : String.join(",", cfg.balancerUrls()));
     env.put("SWELL_WORKER_ID", workerId);
     if (workerThreads > 0) {
       env.put("SWELL_THREADS", Integer.toString(workerThreads));
     }
     return new UserData("worker", cfg.region(), cfg.bucket(), cfg.jarKey(), cfg.configKey(), cfg.tokenKey(),
-        cfg.javaPackage(), jvmOptions, env).renderBase64(userDataTemplate);
+        cfg.javaPackage(), jvmOptions, env, "").withLogGroup(cfg.logGroup()).renderBase64(userDataTemplate);
   }
 
   /** EC2 RunInstances: the one launched instance, or a classified {@link LaunchException}. */

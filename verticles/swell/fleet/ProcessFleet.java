@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,10 +36,12 @@ public final class ProcessFleet implements Fleet {
   /** How long a SIGKILLed worker may take to disappear before the stop counts as failed. */
   private static final long KILL_WAIT_MS = 5_000;
   private static final long EXIT_POLL_MS = 50;
+  /** A process worker's instance id is its pid, so named. */
+  private static final String PID_PREFIX = "pid-";
 
   private final Vertx vertx;
   private final FleetConfig cfg;
-  private final String balancerUrl;
+  private final Supplier<List<String>> balancerUrls;
   private final String clusterToken;
   private final Path recordFile;
   private final Map<String, Child> children = new LinkedHashMap<>();
@@ -48,10 +51,11 @@ public final class ProcessFleet implements Fleet {
   private record Child(String workerId, long pid, long startedAt) {
   }
 
-  public ProcessFleet(Vertx vertx, FleetConfig cfg, String balancerUrl, String clusterToken, Path dataDir) {
+  public ProcessFleet(Vertx vertx, FleetConfig cfg, Supplier<List<String>> balancerUrls, String clusterToken,
+                      Path dataDir) {
     this.vertx = vertx;
     this.cfg = cfg;
-    this.balancerUrl = balancerUrl;
+    this.balancerUrls = balancerUrls;
     this.clusterToken = clusterToken;
     this.recordFile = dataDir.resolve("process-fleet.json");
   }
@@ -75,6 +79,7 @@ public final class ProcessFleet implements Fleet {
       ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
       // The child's config is the one above; the balancer's own overrides must not leak into it.
       pb.environment().keySet().removeIf(k -> k.startsWith("SWELL_") && !k.equals("SWELL_LOG_LEVEL"));
+      pb.environment().putAll(swell.common.LogConfig.childEnvironment()); // its lines join this process's
       // In the environment, not the command line: any user on the machine can read the latter in ps.
       pb.environment().put(ConfigReader.envName("clusterToken"), clusterToken);
       Process p;
@@ -91,7 +96,8 @@ public final class ProcessFleet implements Fleet {
         save();
       }
       log.info("started worker {} as pid {}", workerId, p.pid());
-      return new FleetMember(workerId, "pid-" + p.pid(), System.currentTimeMillis());
+      // The start instant with the pid names this process for good: another balancer can stop it.
+      return new FleetMember(workerId, PID_PREFIX + p.pid(), startedAt);
     }, false);
   }
 
@@ -99,7 +105,7 @@ public final class ProcessFleet implements Fleet {
   private JsonObject workerConfig(String workerId) {
     return new JsonObject()
         .put("role", "worker")
-        .put("balancerUrls", new JsonArray().add(balancerUrl))
+        .put("balancerUrls", new JsonArray(List.copyOf(balancerUrls.get())))
         .put("workerId", workerId)
         .put("threads", cfg.workerThreads())
         // An orphan whose balancer died for good must not poll forever.
@@ -124,12 +130,31 @@ public final class ProcessFleet implements Fleet {
         loadOnce();
         c = children.get(member.workerId());
       }
+      if (c == null) {
+        c = fromMember(member);
+      }
       if (c != null) {
         stop(c);
         forget(c);
       }
       return null;
     }, false);
+  }
+
+  /**
+   * A worker another balancer of the cluster launched on this machine (it led then, and is gone): its
+   * pid and start instant, as that balancer recorded them in the shared store, name the process.
+   */
+  private static Child fromMember(FleetMember member) {
+    if (!member.instanceId().startsWith(PID_PREFIX)) {
+      return null;
+    }
+    try {
+      return new Child(member.workerId(), Long.parseLong(member.instanceId().substring(PID_PREFIX.length())),
+          member.launchedAt());
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   private void forget(Child c) {
@@ -213,7 +238,7 @@ public final class ProcessFleet implements Fleet {
         List<FleetMember> out = new ArrayList<>();
         children.values().removeIf(c -> live(c).isEmpty());
         for (Child c : children.values()) {
-          out.add(new FleetMember(c.workerId, "pid-" + c.pid, c.startedAt));
+          out.add(new FleetMember(c.workerId, PID_PREFIX + c.pid, c.startedAt));
         }
         save();
         return out;
@@ -230,6 +255,8 @@ public final class ProcessFleet implements Fleet {
     if (all.isEmpty()) {
       return Future.succeededFuture();
     }
+    // Said before, not only after: a stop may take the grace period, and Ctrl-C should not look hung.
+    log.info("stopping {} worker processes (SIGTERM, then SIGKILL after {} s)...", all.size(), TERM_GRACE_MS / 1000);
     // Stop them in parallel: each may take the grace period. A failed stop keeps its record.
     List<Future<Boolean>> stops = new ArrayList<>();
     for (Child c : all) {

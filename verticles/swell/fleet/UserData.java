@@ -17,9 +17,19 @@ import java.util.regex.Pattern;
  * runs, where in S3 its jar, config and token are, and the {@code SWELL_*} environment that
  * completes its config (balancer address, worker id). The token itself is never in user-data:
  * anyone allowed to describe instances can read that.
+ *
+ * @param dataVolumeId the EBS volume to keep {@code /var/lib/swell/data} on (the balancer's), or
+ *     {@code ""} to keep it on the root volume
+ * @param storePasswordKey the bucket object holding the database password, read at boot into
+ *     {@code SWELL_STORE_PASSWORD} like the token (a balancer on RDS), or {@code ""} for none
+ * @param storeCaUrl where the boot script fetches the CA bundle the database's certificate chains
+ *     to, into {@link #STORE_CA_FILE} (a balancer on RDS), or {@code ""} for none
+ * @param logGroup the CloudWatch Logs group the instance's CloudWatch agent ships its Swell log and
+ *     its boot log to, or {@code ""} for no agent (the Swell log then stays in the journal)
  */
 public record UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
-                       String javaPackage, List<String> jvmOptions, Map<String, String> environment) {
+                       String javaPackage, List<String> jvmOptions, Map<String, String> environment,
+                       String dataVolumeId, String storePasswordKey, String storeCaUrl, String logGroup) {
 
   /** The template in the jar; {@code deploy/resources/swell/deploy/user-data.sh} in the source tree. */
   public static final String BUNDLED_TEMPLATE = "/swell/deploy/user-data.sh";
@@ -32,6 +42,30 @@ public record UserData(String role, String region, String bucket, String jarKey,
 
   private static final Pattern LEFT_OVER = Pattern.compile("\\{\\{[A-Z_]+}}");
 
+  /** Where the boot script puts the database's CA bundle when {@code storeCaUrl} is set. */
+  public static final String STORE_CA_FILE = "/etc/swell/store-ca.pem";
+
+  /** An instance without a database of its own to reach: endpoints, workers, a balancer on SQLite. */
+  public UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
+                  String javaPackage, List<String> jvmOptions, Map<String, String> environment, String dataVolumeId) {
+    this(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment, dataVolumeId, "",
+        "", "");
+  }
+
+  /** An instance that ships no logs to CloudWatch. */
+  public UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
+                  String javaPackage, List<String> jvmOptions, Map<String, String> environment, String dataVolumeId,
+                  String storePasswordKey, String storeCaUrl) {
+    this(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment, dataVolumeId,
+        storePasswordKey, storeCaUrl, "");
+  }
+
+  /** The same instance, shipping its logs to {@code group}. */
+  public UserData withLogGroup(String group) {
+    return new UserData(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment,
+        dataVolumeId, storePasswordKey, storeCaUrl, group);
+  }
+
   public UserData {
     environment = Map.copyOf(new LinkedHashMap<>(environment));
     check("role", role);
@@ -41,6 +75,12 @@ public record UserData(String role, String region, String bucket, String jarKey,
     check("configKey", configKey);
     check("tokenKey", tokenKey);
     check("javaPackage", javaPackage);
+    check("storePasswordKey", storePasswordKey);
+    check("storeCaUrl", storeCaUrl);
+    check("logGroup", logGroup);
+    if (!dataVolumeId.isEmpty() && !dataVolumeId.matches("vol-[0-9a-f]{8,32}")) {
+      throw new IllegalArgumentException("dataVolumeId \"" + dataVolumeId + "\" is not an EBS volume id");
+    }
     jvmOptions.forEach(o -> check("jvmOptions", o));
     environment.forEach((k, v) -> {
       if (!k.matches("SWELL_[A-Z0-9_]+")) {
@@ -86,6 +126,10 @@ public record UserData(String role, String region, String bucket, String jarKey,
         .replace("{{TOKEN_KEY}}", tokenKey)
         .replace("{{JAVA_PACKAGE}}", javaPackage)
         .replace("{{JAVA_OPTS}}", String.join(" ", jvmOptions))
+        .replace("{{DATA_VOLUME}}", dataVolumeId)
+        .replace("{{STORE_PASSWORD_KEY}}", storePasswordKey)
+        .replace("{{STORE_CA_URL}}", storeCaUrl)
+        .replace("{{LOG_GROUP}}", logGroup)
         .replace("{{ENVIRONMENT}}", env.toString().strip());
     java.util.regex.Matcher left = LEFT_OVER.matcher(out);
     if (left.find()) {

@@ -8,6 +8,8 @@ import swell.balancer.BalancerVerticle;
 import swell.endpoint.EndpointGroup;
 import swell.endpoint.InFlightBytes;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -23,6 +25,7 @@ public final class LocalVerticle extends VerticleBase {
   private LocalConfig cfg;
   private final IntConsumer exit;
   private BalancerVerticle balancer;
+  private String inJvmAddress;
   private final List<EndpointGroup> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
@@ -52,6 +55,7 @@ public final class LocalVerticle extends VerticleBase {
     return settleToken().compose(settled -> {
       cfg = settled;
       balancer = new BalancerVerticle(cfg.balancer(), exit);
+      inJvmAddress = balancer.serveInJvm();
       return vertx.deployVerticle(balancer);
     }).compose(id -> {
       String url = "http://127.0.0.1:" + balancer.port();
@@ -59,13 +63,33 @@ public final class LocalVerticle extends VerticleBase {
       // One bound on bodies in flight for all endpoints: they share this JVM's heap.
       InFlightBytes inFlight = new InFlightBytes(cfg.endpoint(0, url).maxInFlightBytes());
       for (int port : cfg.endpointPorts()) {
-        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight);
+        // Works go to the balancer in this JVM without an HTTP hop; pulls and the rest still use HTTP.
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight, inJvmAddress);
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }
       return Future.all(started);
-    }).onSuccess(v -> log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
-        endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers()));
+    }).onSuccess(v -> {
+      log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
+          endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers());
+      // On the console only, never through the logger: the token must not reach log files or a log service.
+      System.out.println("Swell dashboard: " + dashboardUrl());
+    });
+  }
+
+  /**
+   * The link that opens the balancer's live page, signed in: the token rides in the fragment, which a
+   * browser keeps to itself (the page reads it and sends it as a header).
+   */
+  public String dashboardUrl() {
+    String host = cfg.balancer().host();
+    if ("0.0.0.0".equals(host) || "::".equals(host)) {
+      host = "127.0.0.1";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + balancerPort() + "/dashboard#token="
+        + URLEncoder.encode(clusterToken(), StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** The configured token, or the one kept in dataDir, made on the first start. */

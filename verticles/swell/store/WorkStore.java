@@ -19,7 +19,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface WorkStore extends AutoCloseable {
 
-  /** Loads what survived the last run: pending and leased works become pending, unpulled results stay. */
+  /**
+   * Loads what survived the last run: unpulled results stay; with a store of one balancer, leased
+   * works become pending and hand-outs come back, since they lived in that balancer's memory. A
+   * {@link #shared()} store keeps both: they belong to workers and clients, not to a balancer.
+   */
   CompletableFuture<Void> open(long now);
 
   /**
@@ -86,6 +90,20 @@ public interface WorkStore extends AutoCloseable {
 
   /** Whether what {@link #enqueue} acknowledged survives the process. */
   boolean durable();
+
+  /**
+   * Whether several balancers serve this store at once: leases and hand-outs then outlive the
+   * balancer that granted them (a worker keeps its works across a balancer's restart or loss, and
+   * only their deadlines end them), and work may be added by another process at any time.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /** How balancers sharing this store agree on the leader, the workers and wake-ups; empty unless {@link #shared()}. */
+  default Optional<Coordination> coordination() {
+    return Optional.empty();
+  }
 
   @Override
   void close();

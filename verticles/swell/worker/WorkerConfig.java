@@ -1,5 +1,6 @@
 package swell.worker;
 
+import swell.common.BalancerRotation;
 import swell.common.ClusterToken;
 import swell.common.ConfigException;
 import swell.common.ConfigReader;
@@ -10,7 +11,7 @@ import java.util.UUID;
 /** The worker's config: where its balancers are, how many threads it computes on, how it polls. */
 public record WorkerConfig(List<String> balancerUrls, String clusterToken, String workerId, String instanceId,
                            int threads, int maxBatch, long pollWaitMs, long heartbeatMs, long resultFlushMs,
-                           long giveUpAfterMs) {
+                           long giveUpAfterMs, BalancerRotation.Mode balancerMode) {
 
   public static WorkerConfig from(ConfigReader r) {
     List<String> urls = r.strings("balancerUrls", List.of("http://127.0.0.1:5100"));
@@ -30,6 +31,7 @@ public record WorkerConfig(List<String> balancerUrls, String clusterToken, Strin
         r.number("pollWaitMs", 20_000, 0, 600_000),
         r.number("heartbeatMs", 5_000, 10, 600_000),
         r.number("resultFlushMs", 2, 0, 10_000),
-        r.number("giveUpAfterMs", 0, 0, 86_400_000));
+        r.number("giveUpAfterMs", 0, 0, 86_400_000),
+        BalancerRotation.Mode.of(r.oneOf("balancerMode", "failover", "failover", "spread")));
   }
 }

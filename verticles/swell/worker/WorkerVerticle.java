@@ -13,7 +13,9 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import swell.common.BalancerRotation;
 import swell.common.Hex;
+import swell.common.WorkLog;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,7 +40,11 @@ public final class WorkerVerticle extends VerticleBase {
   private final ChainPool.Computation computation;
   private WebClient client;
   private ChainPool pool;
+  private ComputeStats computeStats;
   private int urlIndex;
+  /** Which balancer each poll goes to: the same one until it fails, or (spread) each in turn. */
+  private BalancerRotation rotation;
+  private List<String> balancerUrls;
   /** Works received and not yet reported, by id: what heartbeats extend. */
   private final Set<String> inFlight = new LinkedHashSet<>();
   private final List<JsonObject> unsent = new ArrayList<>();
@@ -79,18 +85,39 @@ public final class WorkerVerticle extends VerticleBase {
         .setIdleTimeout((int) (cfg.pollWaitMs() / 1000) + 60)
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
     pool = new ChainPool(cfg.threads(), cfg.workerId(), computation);
+    computeStats = new ComputeStats(cfg.threads(), pool.totals());
+    useBalancers(cfg.balancerUrls());
     lastContact = System.currentTimeMillis();
     register();
     return Future.succeededFuture();
   }
 
   private String url(String path) {
-    return cfg.balancerUrls().get(urlIndex % cfg.balancerUrls().size()) + path;
+    return balancerUrls.get(urlIndex % balancerUrls.size()) + path;
+  }
+
+  /**
+   * The balancers to poll. A balancer of a cluster names them all in its heartbeat answers, so a
+   * worker follows the cluster as balancers come and go, and outlives the one that launched it.
+   */
+  private void useBalancers(List<String> urls) {
+    if (urls.isEmpty() || urls.equals(balancerUrls)) {
+      return;
+    }
+    if (balancerUrls != null) {
+      log.info("worker {}: the balancers are now {}", cfg.workerId(), urls);
+    }
+    String current = balancerUrls == null ? null : balancerUrls.get(urlIndex % balancerUrls.size());
+    balancerUrls = List.copyOf(urls);
+    rotation = new BalancerRotation(balancerUrls.size(), cfg.balancerMode());
+    urlIndex = current == null ? 0 : Math.max(0, balancerUrls.indexOf(current));
   }
 
   /** A request failed: try the next balancer after a growing pause, or give up if none answers. */
   private void failed(String what, Throwable e, Runnable retry) {
-    urlIndex++;
+    long now = System.currentTimeMillis();
+    rotation.failed(urlIndex, now);
+    urlIndex = rotation.after(urlIndex, now);
     backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     long silentFor = System.currentTimeMillis() - lastContact;
     if (cfg.giveUpAfterMs() > 0 && silentFor > cfg.giveUpAfterMs()) {
@@ -103,6 +130,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void contact() {
+    rotation.answered(urlIndex);
     backoffMs = 0;
     lastContact = System.currentTimeMillis();
   }
@@ -152,6 +180,7 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
+    urlIndex = rotation.next(System.currentTimeMillis()); // spread: each poll to the next balancer
     request("/get_work")
         .addQueryParam("max", String.valueOf(cfg.maxBatch()))
         .addQueryParam("waitMs", String.valueOf(cfg.pollWaitMs()))
@@ -197,7 +226,8 @@ public final class WorkerVerticle extends VerticleBase {
       if (error != null) {
         // Not reported and no longer heartbeated: the lease expires and another attempt runs it;
         // maxAttempts bounds the retries. The thread is free again, so ask for more.
-        log.error("worker {}: computing work {} failed; its lease will lapse", cfg.workerId(), id, error);
+        log.atError().addKeyValue("event", "compute_failed").addKeyValue("workId", id).setCause(error)
+            .log("worker {}: computing work {} failed; its lease will lapse", cfg.workerId(), id);
         inFlight.remove(id);
         if (retiring) {
           leaveWhenDrained();
@@ -206,6 +236,7 @@ public final class WorkerVerticle extends VerticleBase {
         }
         return;
       }
+      WorkLog.computed(id, iterations);
       unsent.add(new JsonObject().put("id", id).put("result", Hex.encode(result)));
       completed++;
       if (unsent.size() >= cfg.maxBatch() || inFlight.size() == unsent.size()) {
@@ -255,25 +286,46 @@ public final class WorkerVerticle extends VerticleBase {
     if (left) {
       return;
     }
+    ComputeStats.Interval interval = computeStats.next(pool.totals());
+    JsonObject stats = new JsonObject()
+        .put("busyFraction", interval.busyFraction())
+        .put("completed", completed)
+        .put("threads", cfg.threads());
+    if (!Double.isNaN(interval.hashRate())) {
+      stats.put("hashRate", interval.hashRate()); // the balancer plans with it; unknown until a work finished
+    }
     JsonObject beat = new JsonObject()
         .put("workerId", cfg.workerId())
         .put("running", new JsonArray(new ArrayList<>(inFlight)))
-        .put("stats", new JsonObject().put("completed", completed).put("threads", cfg.threads()));
+        .put("stats", stats);
     post("/workers/heartbeat", beat)
         .expecting(HttpResponseExpectation.SC_OK)
         .onSuccess(resp -> {
           contact();
-          if (resp.bodyAsJsonObject().getBoolean("retire", false)) {
+          JsonObject answer = resp.bodyAsJsonObject();
+          JsonArray cluster = answer.getJsonArray("balancerUrls");
+          if (cluster != null) {
+            useBalancers(cluster.stream().filter(String.class::isInstance).map(String.class::cast).toList());
+          }
+          if (answer.getBoolean("retire", false)) {
             retire();
           }
         })
-        .onFailure(e -> log.warn("worker {}: heartbeat failed: {}", cfg.workerId(), e.getMessage()));
+        .onFailure(e -> {
+          // The next heartbeat (and poll) goes to another balancer: its leases must not run out
+          // because the one it was talking to is gone.
+          long now = System.currentTimeMillis();
+          rotation.failed(urlIndex, now);
+          urlIndex = rotation.after(urlIndex, now);
+          log.warn("worker {}: heartbeat failed: {}", cfg.workerId(), e.getMessage());
+        });
   }
 
   private void retire() {
     if (!retiring) {
       retiring = true;
-      log.info("worker {} retiring: finishing {} works in flight", cfg.workerId(), inFlight.size());
+      log.atInfo().addKeyValue("event", "worker_retiring")
+          .log("worker {} retiring: finishing {} works in flight", cfg.workerId(), inFlight.size());
     }
     leaveWhenDrained();
   }
@@ -296,8 +348,9 @@ public final class WorkerVerticle extends VerticleBase {
     }
     broken = true;
     retiring = true;
-    log.error("worker {}: computing work {} threw {}; giving back its {} works and exiting", cfg.workerId(), workId,
-        e, inFlight.size(), e);
+    log.atError().addKeyValue("event", "compute_error").addKeyValue("workId", workId).setCause(e)
+        .log("worker {}: computing work {} threw {}; giving back its {} works and exiting", cfg.workerId(), workId,
+            e, inFlight.size());
     leave().onComplete(ar -> exit(EXIT_COMPUTE_ERROR));
   }
 
@@ -306,7 +359,8 @@ public final class WorkerVerticle extends VerticleBase {
     return post("/workers/leaving", new JsonObject().put("workerId", cfg.workerId()))
         .expecting(HttpResponseExpectation.SC_OK)
         .<Void>mapEmpty()
-        .onSuccess(v -> log.info("worker {} left after completing {} works", cfg.workerId(), completed))
+        .onSuccess(v -> log.atInfo().addKeyValue("event", "worker_left")
+            .log("worker {} left after completing {} works", cfg.workerId(), completed))
         .onFailure(e -> log.warn("worker {}: could not say it leaves ({}); its leases will expire",
             cfg.workerId(), e.getMessage()));
   }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The cluster's EC2 instances, found by the {@code swell:cluster} tag: the balancer and the
@@ -22,22 +23,35 @@ import java.util.Map;
  * terminates with the rest.
  */
 final class ClusterInstances {
-  /** Tag on an endpoint naming the balancer address it was configured with. */
+  /** Tag on an endpoint naming the balancer addresses it was configured with, space-separated. */
   static final String TAG_BALANCER_IP = "swell:balancer-ip";
+  /** Tag on a balancer: its place among {@code balancerCount}, which picks its subnet (none: 0). */
+  static final String TAG_BALANCER_INDEX = "swell:balancer-index";
+  /** Tag on a balancer: the store it was made for, {@code sqlite} or {@code postgres} (none: sqlite). */
+  static final String TAG_STORE = "swell:store";
   static final List<String> LIVE = List.of("pending", "running");
   static final List<String> NOT_GONE = List.of("pending", "running", "stopping", "stopped", "shutting-down");
+  /** States an instance comes back from (a balancer stops when it powers itself off). */
+  static final List<String> STARTABLE = List.of("pending", "running", "stopping", "stopped");
 
   /** What one instance looks like to a person reading {@code status}. */
-  record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId) {
+  record View(String role, String instanceId, String state, String privateIp, String publicIp, String workerId,
+              String zone) {
     static View of(Instance i) {
       return new View(tag(i, Ec2Fleet.TAG_ROLE), i.instanceId(), i.state().nameAsString(), i.privateIpAddress(),
-          i.publicIpAddress(), tag(i, Ec2Fleet.TAG_WORKER_ID));
+          i.publicIpAddress(), tag(i, Ec2Fleet.TAG_WORKER_ID),
+          i.placement() == null || i.placement().availabilityZone() == null ? "" : i.placement().availabilityZone());
     }
   }
 
-  /** What {@code up} launches for one role. */
+  /**
+   * What {@code up} launches for one role.
+   *
+   * @param shutdown what an in-guest power-off does: terminate a stateless instance, stop one
+   *     whose disk matters
+   */
   record Launch(String role, String instanceType, String amiId, String subnetId, String groupId, String keyName,
-                String userDataBase64, Map<String, String> extraTags) {
+                String userDataBase64, Map<String, String> extraTags, ShutdownBehavior shutdown) {
   }
 
   private final AwsClients aws;
@@ -87,8 +101,11 @@ final class ClusterInstances {
         .subnetId(l.subnetId())
         .securityGroupIds(l.groupId())
         .iamInstanceProfile(p -> p.name(names.iamName(l.role())))
-        .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+        .instanceInitiatedShutdownBehavior(l.shutdown())
         .userData(l.userDataBase64())
+        // The SDK retries a RunInstances whose answer timed out; with one token per launch EC2
+        // starts the instance once however often the request arrives.
+        .clientToken(UUID.randomUUID().toString())
         .metadataOptions(m -> m.httpTokens("required"))
         .tagSpecifications(
             TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tagList).build(),
@@ -104,10 +121,37 @@ final class ClusterInstances {
       boolean profileNotYetVisible = "InvalidParameterValue".equals(AwsErrors.code(e))
           && AwsErrors.message(e).toLowerCase(java.util.Locale.ROOT).contains("instance profile");
       if (profileNotYetVisible && !deadline.passed()) {
-        return deadline.sleep().compose(v -> run(req, deadline));
+        return deadline.sleep("waiting for IAM to make the new instance profile usable")
+            .compose(v -> run(req, deadline));
       }
       return Future.failedFuture(AwsErrors.classify("RunInstances " + tag(req, Ec2Fleet.TAG_ROLE), e));
     });
+  }
+
+  /** Polls until the instance is in {@code state}; one just launched may not be visible at first. */
+  Future<Instance> awaitState(String instanceId, String state, Deadline deadline) {
+    return aws.call(aws.ec2.describeInstances(b -> b.instanceIds(instanceId)))
+        .map(r -> r.reservations().get(0).instances().get(0))
+        .compose(i -> state.equals(i.state().nameAsString()) ? Future.succeededFuture(i)
+            : again(instanceId, state, deadline, i.state().nameAsString()))
+        .recover(e -> AwsErrors.notFound(e) ? again(instanceId, state, deadline, "not visible yet")
+            : Future.failedFuture(e));
+  }
+
+  private Future<Instance> again(String instanceId, String state, Deadline deadline, String now) {
+    if (deadline.passed()) {
+      return Future.failedFuture(new IllegalStateException("instance " + instanceId + " is " + now + ", not "
+          + state + ", after " + deadline.elapsedSeconds() + " s"));
+    }
+    return deadline.sleep("waiting for instance " + instanceId + " to be " + state + " (" + now + ")")
+        .compose(v -> awaitState(instanceId, state, deadline));
+  }
+
+  /** Starts a stopped (or stopping) instance and answers it once it runs. */
+  Future<Instance> start(Instance i, Deadline deadline) {
+    return awaitState(i.instanceId(), "stopped", deadline)
+        .compose(stopped -> aws.call(aws.ec2.startInstances(b -> b.instanceIds(i.instanceId()))))
+        .compose(r -> awaitState(i.instanceId(), "running", deadline));
   }
 
   Future<Void> terminate(List<String> ids) {
@@ -127,9 +171,8 @@ final class ClusterInstances {
         return Future.failedFuture(new IllegalStateException(left.size()
             + " instance(s) still not terminated; run deploy down again"));
       }
-      progress.say("  ... waiting for " + left.size() + " instance(s) to terminate (" + deadline.elapsedSeconds()
-          + " s)");
-      return deadline.sleep().compose(v -> awaitGone(deadline, progress));
+      return deadline.sleep("waiting for " + left.size() + " instance(s) to terminate")
+          .compose(v -> awaitGone(deadline, progress));
     });
   }
 

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -33,7 +34,8 @@ import java.util.function.Function;
  */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
     description = "Runs Swell on AWS: provisions, shows and removes one cluster (see the README, Running on AWS).",
-    subcommands = {DeployCommand.Up.class, DeployCommand.Status.class, DeployCommand.Down.class})
+    subcommands = {DeployCommand.Up.class, DeployCommand.Status.class, DeployCommand.Key.class,
+        DeployCommand.Down.class})
 public final class DeployCommand implements Runnable {
   @Spec
   CommandSpec spec;
@@ -59,13 +61,14 @@ public final class DeployCommand implements Runnable {
   }
 
   @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Creates or completes the cluster: security groups, IAM roles, bucket, balancer and endpoints. "
-          + "Running it again changes nothing that is in place.")
+      description = "Creates or completes the cluster: security groups, IAM roles, bucket, balancers and endpoints, "
+          + "and with store postgres the RDS database. Running it again changes nothing that is in place.")
   static final class Up implements Callable<Integer> {
     @Mixin
     Options options;
 
-    @Option(names = "--no-wait", description = "return after launching, without waiting for the endpoints' /ready")
+    @Option(names = "--no-wait", description = "return after launching, without waiting for the endpoints' /ready "
+        + "(an RDS database is still waited for: the balancers' config names its address)")
     boolean noWait;
 
     @Override
@@ -86,9 +89,32 @@ public final class DeployCommand implements Runnable {
     }
   }
 
+  @Command(name = "key", mixinStandardHelpOptions = true,
+      description = "Prints a client key of the cluster (the one up made is named default), for clients to send as "
+          + "'Authorization: Bearer <key>'. Only the key goes to standard output.")
+  static final class Key implements Callable<Integer> {
+    @Mixin
+    Options options;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", defaultValue = ClusterNames.DEFAULT_CLIENT_KEY,
+        description = "the key's name (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Override
+    public Integer call() {
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        System.err.println("swell deploy key: a key's name is 1 to 64 letters, digits, '.', '_' or '-', not \""
+            + name + "\"");
+        return 2;
+      }
+      return execute(options, "key", d -> d.key(name).onSuccess(System.out::println));
+    }
+  }
+
   @Command(name = "down", mixinStandardHelpOptions = true,
       description = "Terminates every instance of the cluster (autoscaled workers too), waits until they are gone, "
-          + "then deletes the groups, instance profiles, roles, policies and the bucket.")
+          + "then deletes the RDS database (keeping a final snapshot unless dbFinalSnapshot is false), the groups, "
+          + "instance profiles, roles, policies and the bucket.")
   static final class Down implements Callable<Integer> {
     @Mixin
     Options options;

@@ -20,7 +20,8 @@ import java.util.Set;
 /**
  * The prototype's two security groups. Endpoints: tcp:5000 from {@code publicCidr}. Balancer and
  * workers: tcp:5000 only from the endpoint group and from their own group. SSH on both only when
- * a key pair and a CIDR are configured. {@code up} makes the rules exactly these, adding what is
+ * a key pair and a CIDR are configured. With store {@code postgres} a third, the database's:
+ * tcp:5432 only from the internal group. {@code up} makes the rules exactly these, adding what is
  * missing and revoking what is not wanted.
  */
 final class SecurityGroups {
@@ -70,6 +71,12 @@ final class SecurityGroups {
                   reconcile(names.internalGroup(), ids.internal(), internalRules))
               .map(ids);
         });
+  }
+
+  /** The database's group: tcp:5432 from the balancers' (internal) group, nothing else. */
+  Future<String> ensureDatabase(String vpcId, String internalGroupId) {
+    return ensureGroup(names.database(), "Swell database: tcp:5432 from the balancers only", vpcId)
+        .compose(id -> reconcile(names.database(), id, Set.of(new Rule(Database.PORT, null, internalGroupId))).map(id));
   }
 
   private Future<String> ensureGroup(String name, String description, String vpcId) {
@@ -123,18 +130,18 @@ final class SecurityGroups {
     return out;
   }
 
-  /** Both groups of this cluster in any VPC, found by tag and by name (a half-made one may lack its tag). */
+  /** This cluster's groups in any VPC, found by tag and by name (a half-made one may lack its tag). */
   Future<List<SecurityGroup>> find() {
+    List<String> ours = List.of(names.endpointGroup(), names.internalGroup(), names.database());
     return Future.all(
             describe(List.of(filter("tag:" + Ec2Fleet.TAG_CLUSTER, names.cluster()))),
-            describe(List.of(filter("group-name", names.endpointGroup(), names.internalGroup()))))
+            describe(List.of(filter("group-name", ours.toArray(String[]::new)))))
         .map(all -> {
           List<SecurityGroup> out = new ArrayList<>();
           Set<String> seen = new LinkedHashSet<>();
           for (int i = 0; i < 2; i++) {
             List<SecurityGroup> groups = all.resultAt(i);
-            groups.stream()
-                .filter(g -> g.groupName().equals(names.endpointGroup()) || g.groupName().equals(names.internalGroup()))
+            groups.stream().filter(g -> ours.contains(g.groupName()))
                 .filter(g -> seen.add(g.groupId())).forEach(out::add);
           }
           return out;
@@ -142,8 +149,9 @@ final class SecurityGroups {
   }
 
   /**
-   * Deletes both groups: first every ingress rule (they name each other), then the groups, again
-   * while EC2 still says an interface of a just-terminated instance uses them.
+   * Deletes the groups: first every ingress rule (they name each other), then the groups, again
+   * while EC2 still says an interface of a just-terminated instance (or of the deleted database)
+   * uses them.
    */
   Future<Void> delete(Deadline deadline) {
     return find().compose(groups -> {
@@ -172,7 +180,8 @@ final class SecurityGroups {
             return Future.succeededFuture();
           }
           if ("DependencyViolation".equals(AwsErrors.code(e)) && !deadline.passed()) {
-            return deadline.sleep().compose(v -> deleteGroup(g, deadline));
+            return deadline.sleep("waiting for EC2 to release security group " + g.groupName()
+                + " (still used by a network interface)").compose(v -> deleteGroup(g, deadline));
           }
           return Future.failedFuture(e);
         });

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The hand-written answers parse as the JSON the API promises, with every byte intact. */
 class WireJsonTest {
@@ -36,6 +37,16 @@ class WireJsonTest {
       assertThat(Base64.getDecoder().decode(w.getString("data"))).isEqualTo(works.get(i).data());
     }
     assertThat(new JsonObject(WireJson.leases(List.of(), 1)).getJsonArray("works")).isEmpty();
+  }
+
+  @Test
+  void aLeaseAnswerTooLargeForOneBufferIsRefusedNotWrappedAround() {
+    // Three references to one 1 GiB body: about 4 GiB of base64, past what int arithmetic can count.
+    byte[] gib = new byte[1 << 30];
+    List<LeasedWork> works = List.of(new LeasedWork(UUID.randomUUID(), 1, gib, 1, 0),
+        new LeasedWork(UUID.randomUUID(), 1, gib, 1, 0), new LeasedWork(UUID.randomUUID(), 1, gib, 1, 0));
+    assertThatThrownBy(() -> WireJson.leases(works, 30_000))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit one buffer");
   }
 
   @Test

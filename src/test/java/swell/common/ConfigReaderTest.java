@@ -18,6 +18,16 @@ class ConfigReaderTest {
   }
 
   @Test
+  void aBooleanIsTrueOrFalseInTheFileOrTheEnvironment() {
+    ConfigReader r = new ConfigReader(new JsonObject().put("a", false), Map.of("SWELL_B", "true"));
+    assertThat(r.bool("a", true)).isFalse();
+    assertThat(r.bool("b", false)).isTrue();
+    assertThat(r.bool("c", true)).isTrue();
+    assertThatThrownBy(() -> new ConfigReader(new JsonObject().put("a", "yes"), Map.of()).bool("a", true))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'a'").hasMessageContaining("true or false");
+  }
+
+  @Test
   void unknownKeyFailsNamingIt() {
     assertThatThrownBy(() -> start("{\"role\":\"balancer\",\"clusterToken\":\"" + TOKEN + "\",\"maxWorkerz\":3}", Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("'maxWorkerz'");

@@ -14,12 +14,13 @@ class DeployCommandTest {
   @Test
   void everySubcommandHasHelpWithTheSharedOptions() {
     CommandLine cli = new CommandLine(new DeployCommand());
-    assertThat(cli.getSubcommands()).containsOnlyKeys("up", "status", "down");
+    assertThat(cli.getSubcommands()).containsOnlyKeys("up", "status", "key", "down");
     for (String sub : cli.getSubcommands().keySet()) {
       String usage = cli.getSubcommands().get(sub).getUsageMessage();
       assertThat(usage).contains("--help", "-conf", "--region", "--profile");
     }
     assertThat(cli.getSubcommands().get("up").getUsageMessage()).contains("--no-wait");
+    assertThat(cli.getSubcommands().get("key").getUsageMessage()).contains("[NAME]", "default");
   }
 
   @Test

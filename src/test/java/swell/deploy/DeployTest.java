@@ -1,9 +1,7 @@
 package swell.deploy;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -11,12 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.Volume;
+import software.amazon.awssdk.services.ec2.model.VolumeType;
 import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
 import swell.common.ConfigReader;
 import swell.fleet.Ec2Fleet;
@@ -27,7 +28,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static swell.deploy.MotoDeploy.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -49,67 +50,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DeployTest {
   private static final String CLUSTER = "it";
-  private static final String ACCOUNT = "123456789012";
-  private static final String BUCKET = "swell-it-" + ACCOUNT + "-" + MotoServer.REGION;
+  private static final String ACCOUNT = MotoDeploy.ACCOUNT;
+  private static final String BUCKET = MotoDeploy.bucket(CLUSTER);
 
+  @RegisterExtension
+  static final MotoDeploy env = new MotoDeploy();
   private MotoServer moto;
   private Vertx vertx;
   private AwsClients aws;
   private Path jar;
-  private ByteArrayOutputStream output;
 
   @BeforeAll
-  void start() throws Exception {
-    moto = MotoServer.start();
-    vertx = Vertx.vertx();
-    aws = new AwsClients(vertx, moto.settings());
-    jar = Files.createTempFile("swell-fake", ".jar");
-    Files.writeString(jar, "not really a jar, but uploaded like one");
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (aws != null) {
-      aws.close();
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (moto != null) {
-      moto.close();
-    }
-    Files.deleteIfExists(jar);
+  void start() {
+    moto = env.moto;
+    vertx = env.vertx;
+    aws = env.aws;
+    jar = env.jar;
   }
 
   private Deployment deployment(String cluster, JsonObject overrides) {
-    JsonObject json = new JsonObject()
-        .put("clusterName", cluster)
-        .put("region", MotoServer.REGION)
-        .put("endpointUrl", moto.url())
-        .put("jar", jar.toString())
-        .put("pollIntervalMs", 20)
-        .put("balancer", new JsonObject().put("maxWorkers", 3))
-        .mergeIn(overrides);
-    ConfigReader r = new ConfigReader(json, Map.of());
-    DeployConfig cfg = DeployConfig.from(r, json);
-    r.rejectUnknown();
-    output = new ByteArrayOutputStream();
-    return new Deployment(vertx, aws, cfg, new PrintStream(output, true, StandardCharsets.UTF_8));
+    return env.deployment(cluster, overrides);
   }
 
   private Deployment deployment() {
     return deployment(CLUSTER, new JsonObject());
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(50, TimeUnit.SECONDS);
-  }
-
   private List<Instance> liveInstances() {
-    return aws.ec2.describeInstances(b -> b.filters(
-            Filter.builder().name("tag:swell:cluster").values(CLUSTER).build(),
-            Filter.builder().name("instance-state-name").values("pending", "running").build())).join()
-        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+    return env.instances(CLUSTER, "pending", "running");
   }
 
   private static Map<String, String> tags(Instance i) {
@@ -122,14 +90,60 @@ class DeployTest {
   }
 
   private String object(String key) {
-    return aws.s3.getObject(b -> b.bucket(BUCKET).key(key), AsyncResponseTransformer.toBytes()).join()
-        .asUtf8String();
+    return new String(objectBytes(key), StandardCharsets.UTF_8);
+  }
+
+  private byte[] objectBytes(String key) {
+    return env.object(BUCKET, key);
   }
 
   private String userData(Instance i) {
     String b64 = aws.ec2.describeInstanceAttribute(b -> b.instanceId(i.instanceId())
         .attribute(InstanceAttributeName.USER_DATA)).join().userData().value();
     return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+  }
+
+  private String shutdownBehaviour(Instance i) {
+    return aws.ec2.describeInstanceAttribute(b -> b.instanceId(i.instanceId())
+        .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR)).join()
+        .instanceInitiatedShutdownBehavior().value();
+  }
+
+  private List<Volume> dataVolumes() {
+    return aws.ec2.describeVolumes(b -> b.filters(Filter.builder().name("tag:swell:role").values("balancer-data")
+        .build())).join().volumes();
+  }
+
+  /** The one balancer data volume, as EC2 describes it now. */
+  private Volume dataVolume() {
+    List<Volume> volumes = dataVolumes();
+    assertThat(volumes).hasSize(1);
+    return volumes.get(0);
+  }
+
+  private static Map<String, String> tagsOf(Volume v) {
+    return v.tags().stream().collect(Collectors.toMap(software.amazon.awssdk.services.ec2.model.Tag::key,
+        software.amazon.awssdk.services.ec2.model.Tag::value));
+  }
+
+  /** Attached at /dev/sdf, and kept when the instance terminates, as both the volume and the instance say. */
+  private void assertDataVolumeAttachedTo(Instance balancer, Volume data) {
+    assertThat(data.attachments()).singleElement().satisfies(a -> {
+      assertThat(a.instanceId()).isEqualTo(balancer.instanceId());
+      assertThat(a.device()).isEqualTo("/dev/sdf");
+      // moto leaves the flag out of the volume's attachment; the instance's mapping below has it.
+      assertThat(a.deleteOnTermination()).isNotEqualTo(Boolean.TRUE);
+    });
+    Instance now = aws.ec2.describeInstances(b -> b.instanceIds(balancer.instanceId())).join().reservations().get(0)
+        .instances().get(0);
+    assertThat(now.blockDeviceMappings()).filteredOn(m -> m.ebs().volumeId().equals(data.volumeId()))
+        .singleElement().satisfies(m -> assertThat(m.ebs().deleteOnTermination()).isFalse());
+    assertThat(tags(now)).containsEntry("swell:data-volume", data.volumeId());
+  }
+
+  private Instance balancer() {
+    return liveInstances().stream().filter(i -> "balancer".equals(tags(i).get("swell:role"))).findFirst()
+        .orElseThrow();
   }
 
   private JsonObject policy(String role) {
@@ -159,11 +173,13 @@ class DeployTest {
     String balancerPolicy = policy("balancer").encode();
     assertThat(balancerPolicy)
         .contains("\"aws:RequestTag/swell:cluster\":\"it\"", "\"aws:ResourceTag/swell:cluster\":\"it\"",
+            "\"ec2:InstanceType\":\"c7i.large\"",
             "\"iam:PassRole\"", "arn:aws:iam::" + ACCOUNT + ":role/swell-it-worker",
             "arn:aws:s3:::" + BUCKET + "/config/balancer.json")
         .doesNotContain("config/worker.json", "\"Action\":\"*\"", "\"ec2:*\"");
     JsonObject worker = policy("worker");
-    assertThat(worker.getJsonArray("Statement")).hasSize(1);
+    // Its artifacts, and its own log stream (DeployCloudWatchTest checks that statement).
+    assertThat(worker.getJsonArray("Statement")).hasSize(2);
     assertThat(worker.encode()).contains("s3:GetObject", BUCKET + "/config/worker.json", BUCKET + "/cluster-token")
         .doesNotContain("ec2:", "iam:", "config/balancer.json");
 
@@ -171,7 +187,7 @@ class DeployTest {
         .publicAccessBlockConfiguration();
     assertThat(List.of(block.blockPublicAcls(), block.ignorePublicAcls(), block.blockPublicPolicy(),
         block.restrictPublicBuckets())).containsOnly(true);
-    assertThat(object("swell.jar")).isEqualTo(Files.readString(jar));
+    assertThat(ArtifactBucket.sha256(objectBytes("swell.jar"))).isEqualTo(ArtifactBucket.sha256(jar));
     assertThat(object("cluster-token")).matches("[0-9a-f]{64}");
     JsonObject balancerConfig = new JsonObject(object("config/balancer.json"));
     assertThat(balancerConfig.getString("role")).isEqualTo("balancer");
@@ -181,7 +197,16 @@ class DeployTest {
     assertThat(ec2.getString("instanceProfile")).isEqualTo("swell-it-worker");
     assertThat(ec2.getString("bucket")).isEqualTo(BUCKET);
     assertThat(balancerConfig.encode()).doesNotContain(object("cluster-token"));
-    assertThat(new JsonObject(object("config/endpoint.json")).getString("role")).isEqualTo("endpoint");
+    JsonObject endpointConfig = new JsonObject(object("config/endpoint.json"));
+    assertThat(endpointConfig.getString("role")).isEqualTo("endpoint");
+    String clientKey = object("client-keys/default");
+    assertThat(clientKey).matches("swk_[A-Za-z0-9_-]{43}");
+    assertThat(endpointConfig.getJsonArray("apiKeys")).containsExactly(new JsonObject().put("name", "default")
+        .put("sha256", ArtifactBucket.sha256(clientKey.getBytes(StandardCharsets.UTF_8))));
+    assertThat(env.output()).contains(clientKey);
+    for (String role : List.of("balancer", "endpoint", "worker")) {
+      assertThat(object("config/" + role + ".json")).doesNotContain(clientKey);
+    }
     assertThat(new JsonObject(object("config/worker.json")).getString("role")).isEqualTo("worker");
 
     List<Instance> live = liveInstances();
@@ -194,8 +219,22 @@ class DeployTest {
     assertThat(up.balancerPrivateIp()).isEqualTo(balancer.privateIpAddress()).isNotBlank();
     assertThat(balancer.securityGroups()).extracting(g -> g.groupId()).containsExactly(internal.groupId());
     assertThat(balancer.iamInstanceProfile().arn()).endsWith("instance-profile/swell-it-balancer");
+    assertThat(live).allSatisfy(i -> assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED));
     assertThat(userData(balancer)).contains("ROLE='balancer'", "CONFIG_KEY='config/balancer.json'",
         "BUCKET='" + BUCKET + "'", "Restart=always");
+    assertThat(shutdownBehaviour(balancer)).isEqualTo("stop");
+    Volume data = dataVolume();
+    assertThat(tagsOf(data)).containsEntry("swell:cluster", "it").containsEntry("swell:role", "balancer-data");
+    assertThat(data.volumeType()).isEqualTo(VolumeType.GP3);
+    assertThat(data.size()).isEqualTo(20);
+    assertThat(data.encrypted()).isTrue();
+    assertThat(data.availabilityZone()).isEqualTo(balancer.placement().availabilityZone());
+    assertDataVolumeAttachedTo(balancer, data);
+    assertThat(userData(balancer)).contains("DATA_VOLUME='" + data.volumeId() + "'");
+    for (Instance e : endpointInstances) {
+      assertThat(shutdownBehaviour(e)).isEqualTo("terminate");
+      assertThat(userData(e)).contains("DATA_VOLUME=''");
+    }
     for (Instance e : endpointInstances) {
       assertThat(tags(e)).containsEntry("swell:cluster", "it").containsEntry("swell:balancer-ip",
           balancer.privateIpAddress());
@@ -205,13 +244,14 @@ class DeployTest {
           "SWELL_BALANCER_URLS=http://" + balancer.privateIpAddress() + ":5000");
     }
     assertThat(up.endpointUrls()).hasSize(2);
-    assertThat(output.toString(StandardCharsets.UTF_8)).contains("curl", "/enqueue?iterations=");
+    assertThat(env.output()).contains("curl", "/enqueue?iterations=");
   }
 
   @Test
   @Order(2)
-  void aSecondUpCreatesNothingNewAndKeepsTheToken() throws Exception {
+  void aSecondUpCreatesNothingNewAndKeepsTheTokenAndTheClientKey() throws Exception {
     String token = object("cluster-token");
+    String clientKey = object("client-keys/default");
     Set<String> before = liveInstances().stream().map(Instance::instanceId).collect(Collectors.toSet());
 
     Deployment.UpResult again = await(deployment().up(false));
@@ -219,18 +259,22 @@ class DeployTest {
     assertThat(again.changes()).isEmpty();
     assertThat(liveInstances()).extracting(Instance::instanceId).containsExactlyInAnyOrderElementsOf(before);
     assertThat(object("cluster-token")).isEqualTo(token);
-    assertThat(output.toString(StandardCharsets.UTF_8)).contains("everything was already in place");
+    assertThat(object("client-keys/default")).isEqualTo(clientKey);
+    assertThat(env.output()).doesNotContain(clientKey).contains("client key default (kept");
+    assertThat(env.output()).contains("everything was already in place");
   }
 
   @Test
   @Order(3)
   void aChangedJarIsUploadedAndNothingElse() throws Exception {
-    Files.writeString(jar, "a newer build");
+    MotoDeploy.writeJar(jar, 2);
 
     Deployment.UpResult again = await(deployment().up(false));
 
     assertThat(again.changes()).containsExactly("created jar s3://" + BUCKET + "/swell.jar");
-    assertThat(object("swell.jar")).isEqualTo("a newer build");
+    byte[] stored = objectBytes("swell.jar");
+    assertThat(stored).hasSize(MotoDeploy.JAR_BYTES);
+    assertThat(ArtifactBucket.sha256(stored)).isEqualTo(ArtifactBucket.sha256(jar));
   }
 
   @Test
@@ -256,14 +300,64 @@ class DeployTest {
     assertThat(status.groups()).hasSize(2);
     assertThat(status.roles()).containsExactlyInAnyOrder("swell-it-balancer", "swell-it-endpoint", "swell-it-worker");
     assertThat(status.instances()).anySatisfy(v -> assertThat(v.workerId()).isEqualTo("w-autoscaled"));
+    assertThat(status.clientKeys()).containsExactly("default");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    status.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertThat(status.dataVolumes()).singleElement().asString()
+        .startsWith(dataVolume().volumeId() + " (20 GiB, in-use by " + balancer().instanceId());
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("keys     default", "deploy key [NAME]",
+        "data     vol-");
   }
 
   @Test
   @Order(5)
+  void deployKeyPrintsTheClientKeyAgainAndNamesAMissingOne() throws Exception {
+    assertThat(await(deployment().key("default"))).isEqualTo(object("client-keys/default"));
+    assertThatThrownBy(() -> await(deployment().key("ci"))).hasMessageContaining("no client key named ci");
+  }
+
+  @Test
+  @Order(6)
+  void aBalancerThatPoweredItselfOffIsStartedAgainWithItsVolume() throws Exception {
+    Instance balancer = balancer();
+    String volumeId = dataVolume().volumeId();
+    aws.ec2.stopInstances(b -> b.instanceIds(balancer.instanceId())).join();
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    assertThat(again.changes()).containsExactly("started balancer " + balancer.instanceId() + " (it was stopped)");
+    assertThat(balancer().instanceId()).isEqualTo(balancer.instanceId());
+    assertThat(dataVolume().volumeId()).isEqualTo(volumeId);
+    assertDataVolumeAttachedTo(balancer, dataVolume());
+  }
+
+  @Test
+  @Order(7)
+  void aReplacementBalancerGetsTheSameDataVolume() throws Exception {
+    Instance lost = balancer();
+    Volume data = dataVolume();
+    aws.ec2.terminateInstances(b -> b.instanceIds(lost.instanceId())).join();
+    assertThat(dataVolume().stateAsString()).isEqualTo("available");
+
+    Deployment.UpResult again = await(deployment().up(false));
+
+    Instance replacement = balancer();
+    assertThat(replacement.instanceId()).isNotEqualTo(lost.instanceId());
+    assertThat(again.changes()).contains("attached balancer data volume " + data.volumeId() + " to "
+        + replacement.instanceId());
+    assertThat(again.changes()).noneMatch(c -> c.contains("created balancer data volume"));
+    assertDataVolumeAttachedTo(replacement, dataVolume());
+    assertThat(userData(replacement)).contains("DATA_VOLUME='" + data.volumeId() + "'");
+  }
+
+  @Test
+  @Order(8)
   void downTerminatesEveryInstanceWorkersTooAndLeavesNothingBehind() throws Exception {
     List<String> removed = await(deployment().down());
 
-    assertThat(removed).anyMatch(s -> s.startsWith("deleted worker instance"));
+    assertThat(removed).anyMatch(s -> s.startsWith("deleted worker instance"))
+        .anyMatch(s -> s.startsWith("deleted balancer data volume vol-"));
+    assertThat(dataVolumes()).isEmpty();
     assertThat(liveInstances()).isEmpty();
     assertThat(aws.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
         .values("swell-it-endpoints", "swell-it-internal").build())).join().securityGroups()).isEmpty();
@@ -278,7 +372,19 @@ class DeployTest {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
+  void aWorkerTypeSetInsideTheBalancerObjectStopsUpBeforeAnythingLaunches() throws Exception {
+    Deployment other = deployment("other", new JsonObject().put("balancer", new JsonObject()
+        .put("fleet", new JsonObject().put("ec2", new JsonObject().put("instanceType", "m7i.48xlarge")))));
+
+    assertThatThrownBy(() -> await(other.up(false))).hasMessageContaining("balancer.fleet.ec2.instanceType")
+        .hasMessageContaining("workerInstanceType");
+    assertThat(await(deployment("other", new JsonObject()).status()).instances()).isEmpty();
+    await(deployment("other", new JsonObject()).down());
+  }
+
+  @Test
+  @Order(10)
   void downCleansUpAnUpThatStoppedHalfWay() throws Exception {
     Deployment broken = deployment("half", new JsonObject().put("jar", "/nonexistent/swell.jar"));
     assertThatThrownBy(() -> await(broken.up(false))).hasMessageContaining("no jar at");

@@ -45,6 +45,19 @@ class Ec2FleetConfigTest {
   }
 
   @Test
+  void balancersSharingADatabaseGiveTheirWorkersEveryBalancersUrl() {
+    FleetConfig c = read(new JsonObject().put("type", "ec2").put("ec2", new JsonObject().put("bucket", "b")
+        .put("amiId", "ami-1").put("balancerUrls", new io.vertx.core.json.JsonArray()
+            .add("http://10.0.1.5:5000").add("http://10.0.2.7:5000"))), Map.of());
+    assertThat(c.ec2().balancerUrls()).containsExactly("http://10.0.1.5:5000", "http://10.0.2.7:5000");
+    assertThat(read(new JsonObject().put("type", "ec2").put("ec2", new JsonObject().put("bucket", "b")
+        .put("amiId", "ami-1")), Map.of()).ec2().balancerUrls()).isEmpty();
+    assertThatThrownBy(() -> read(new JsonObject().put("type", "ec2").put("ec2", new JsonObject().put("bucket", "b")
+        .put("amiId", "ami-1").put("balancerUrls", new io.vertx.core.json.JsonArray().add("10.0.1.5:5000"))), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("fleet.ec2.balancerUrls");
+  }
+
+  @Test
   void anEc2SectionIsIgnoredWhenTheFleetIsAnotherType() {
     assertThat(read(new JsonObject().put("type", "none").put("ec2", new JsonObject()), Map.of()).ec2()).isNull();
   }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.AttributeValue;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -102,7 +103,7 @@ class Ec2FleetTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-  void launchRunsATaggedWorkerThatTerminatesOnShutdownAndKnowsItsId(Vertx vertx, VertxTestContext ctx) {
+  void launchRunsATaggedImdsv2OnlyWorkerThatTerminatesOnShutdownAndKnowsItsId(Vertx vertx, VertxTestContext ctx) {
     fleet(vertx, "alpha", Map.of()).launch("w-17").onComplete(ctx.succeeding(member -> ctx.verify(() -> {
       assertThat(member.workerId()).isEqualTo("w-17");
       Instance i = describe(member.instanceId());
@@ -116,6 +117,7 @@ class Ec2FleetTest {
           .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR)).join()
           .instanceInitiatedShutdownBehavior();
       assertThat(behaviour.value()).isEqualTo("terminate");
+      assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED);
       String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(b -> b
           .instanceId(member.instanceId()).attribute(InstanceAttributeName.USER_DATA)).join().userData().value()),
           StandardCharsets.UTF_8);
@@ -179,6 +181,34 @@ class Ec2FleetTest {
           assertThat(le.retryable()).isFalse();
           assertThat(le.code()).isEqualTo("InvalidGroup.NotFound");
           assertThat(le.getMessage()).contains("sg-00000000dead");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aLaunchWhoseAnswerWasLostComesBackAsTheInstanceItStarted(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // RunInstances reaches EC2 and starts the worker; its answer never comes back, and the call
+    // times out (one attempt: the call's limit is the attempt's).
+    TcpProxy lossy = TcpProxy.droppingAnswersTo(moto.port(), "Action=RunInstances");
+    Fleet fleet = fleet(vertx, "alpha", Map.of("endpointUrl", lossy.url(), "apiCallTimeoutMs", 1500,
+        "apiCallAttemptTimeoutMs", 1500));
+    // Another cluster's worker of the same id is not this launch's.
+    fleet(vertx, "beta", Map.of()).launch("w-lost")
+        .compose(other -> fleet.launch("w-lost"))
+        .eventually(() -> {
+          lossy.close();
+          return Future.succeededFuture();
+        })
+        .onComplete(ctx.succeeding(member -> ctx.verify(() -> {
+          List<Instance> started = ec2.describeInstances(b -> b.filters(
+                  f -> f.name("tag:swell:worker-id").values("w-lost"),
+                  f -> f.name("tag:swell:cluster").values("alpha")))
+              .join().reservations().stream().flatMap(r -> r.instances().stream()).toList();
+          assertThat(lossy.droppedAnswers()).isEqualTo(1);
+          assertThat(started).hasSize(1);
+          assertThat(member.workerId()).isEqualTo("w-lost");
+          assertThat(member.instanceId()).isEqualTo(started.get(0).instanceId());
           ctx.completeNow();
         })));
   }

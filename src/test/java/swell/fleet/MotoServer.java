@@ -102,6 +102,11 @@ public final class MotoServer implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
+  /** For a {@link TcpProxy} to stand between a client and the emulator. */
+  public int port() {
+    return port;
+  }
+
   public AwsSettings settings() {
     return new AwsSettings(REGION, url(), CREDENTIALS, Duration.ofSeconds(30), Duration.ofSeconds(20));
   }

@@ -63,7 +63,7 @@ public final class InProcessSwell implements AutoCloseable {
    */
   public InProcessSwell startBalancer(JsonObject conf, Function<BalancerConfig, WorkStore> store, IntConsumer exit) {
     BalancerConfig cfg = BalancerConfig.from(reader(conf));
-    balancer = new BalancerVerticle(cfg, () -> store.apply(cfg), System::currentTimeMillis, exit);
+    balancer = new BalancerVerticle(cfg, v -> store.apply(cfg), System::currentTimeMillis, exit);
     deploy(balancer);
     return this;
   }
@@ -83,13 +83,16 @@ public final class InProcessSwell implements AutoCloseable {
     return this;
   }
 
+  /** A worker polling this balancer, unless {@code overrides} names other balancerUrls. */
   public WorkerVerticle startWorker(JsonObject overrides) {
     JsonObject conf = new JsonObject()
-        .put("balancerUrls", new JsonArray().add(balancerUrl()))
         .put("clusterToken", TOKEN)
         .put("threads", 2)
         .put("pollWaitMs", 2000)
         .mergeIn(overrides);
+    if (!conf.containsKey("balancerUrls")) {
+      conf.put("balancerUrls", new JsonArray().add(balancerUrl()));
+    }
     WorkerVerticle w = new WorkerVerticle(WorkerConfig.from(reader(conf)));
     deploy(w);
     return w;

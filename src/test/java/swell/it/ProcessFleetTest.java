@@ -57,6 +57,8 @@ class ProcessFleetTest {
         .put("maxWorkers", 2)
         .put("scaleOutAfterMs", 200)
         .put("scaleOutCooldownMs", 500)
+        // 60 works of 100,000 iterations take one worker about a second: drain them in half of one
+        .put("targetDrainMs", 500)
         .put("idleTimeoutMs", 2000)
         .put("bootTimeoutMs", 60_000)
         .put("tickMs", 100);
@@ -165,7 +167,7 @@ class ProcessFleetTest {
     FleetConfig cfg = new FleetConfig("process", 1, List.of("-Xmx64m", "-XX:+UseSerialGC"));
     // Nothing listens there: the worker just keeps trying to register.
     String nowhere = "http://127.0.0.1:" + Ports.free();
-    ProcessFleet fleet = new ProcessFleet(vertx, cfg, nowhere, InProcessSwell.TOKEN, dir);
+    ProcessFleet fleet = new ProcessFleet(vertx, cfg, () -> List.of(nowhere), InProcessSwell.TOKEN, dir);
     FleetMember stuck = get(fleet.launch("w-stuck").toCompletionStage().toCompletableFuture());
     long pid = Long.parseLong(stuck.instanceId().substring("pid-".length()));
     pids.add(pid);
@@ -184,7 +186,7 @@ class ProcessFleetTest {
   }
 
   private static List<String> listedByANewFleet(Vertx vertx, Path dataDir, String balancerUrl) throws Exception {
-    ProcessFleet fresh = new ProcessFleet(vertx, new FleetConfig("process", 1, List.of()), balancerUrl,
+    ProcessFleet fresh = new ProcessFleet(vertx, new FleetConfig("process", 1, List.of()), () -> List.of(balancerUrl),
         InProcessSwell.TOKEN, dataDir);
     return get(fresh.list().toCompletionStage().toCompletableFuture()).stream().map(FleetMember::workerId).toList();
   }

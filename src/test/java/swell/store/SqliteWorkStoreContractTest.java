@@ -94,7 +94,7 @@ class SqliteWorkStoreContractTest extends WorkStoreContract {
   @Test
   void storeConfigBuildsTheSqliteStoreInDataDir() throws Exception {
     Path dataDir = dir.resolve("configured");
-    WorkStore configured = new StoreConfig("sqlite", "fsync", dataDir).create(LIMITS);
+    WorkStore configured = new StoreConfig("sqlite", "fsync", dataDir).create(null, LIMITS);
     try {
       assertThat(configured).isInstanceOf(SqliteWorkStore.class);
       assertThat(configured.durable()).isTrue();

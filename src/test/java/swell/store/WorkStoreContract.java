@@ -660,14 +660,28 @@ abstract class WorkStoreContract {
       return sc;
     }
 
+    /**
+     * What a restart keeps. A store of one balancer kept leases and hand-outs in that balancer's
+     * memory, so they come back at once; a {@link WorkStore#shared()} store keeps them until their
+     * deadlines, since they belong to the worker and the client, not to the balancer that restarted.
+     */
     void assertSurvived(WorkStore s, Scenario sc) throws Exception {
       long now = T0 + 100;
-      assertCounts(s, now, 3, 0, 2, 0);
-      assertThat(stats(s, now).handedOut()).isZero();
-      assertThat(find(s, sc.leased().id(), now)).get().satisfies(i -> {
-        assertThat(i.status()).isEqualTo(WorkStatus.QUEUED);
-        assertThat(i.attempts()).isEqualTo(2);
-      });
+      if (s.shared()) {
+        assertCounts(s, now, 2, 1, 2, 0);
+        assertThat(stats(s, now).handedOut()).isEqualTo(1);
+        assertThat(find(s, sc.leased().id(), now)).get().satisfies(i -> {
+          assertThat(i.status()).isEqualTo(WorkStatus.RUNNING);
+          assertThat(i.workerId()).isEqualTo("w");
+        });
+      } else {
+        assertCounts(s, now, 3, 0, 2, 0);
+        assertThat(stats(s, now).handedOut()).isZero();
+        assertThat(find(s, sc.leased().id(), now)).get().satisfies(i -> {
+          assertThat(i.status()).isEqualTo(WorkStatus.QUEUED);
+          assertThat(i.attempts()).isEqualTo(2);
+        });
+      }
       assertThat(find(s, sc.pulled().id(), now)).get().satisfies(i -> {
         assertThat(i.status()).isEqualTo(WorkStatus.COMPLETED);
         assertThat(i.pulled()).isTrue();
@@ -681,20 +695,33 @@ abstract class WorkStoreContract {
           .containsExactly(EnqueueOutcome.existing(sc.keyed().id()));
       assertThat(await(s.find("bob", sc.acked().id(), now))).get().extracting(WorkInfo::pulled).isEqualTo(true);
 
-      List<LeasedWork> leased = lease(s, "after", 10, now);
-      assertThat(ids(leased)).containsExactly(sc.leased().id(), sc.pending().id(), sc.keyed().id());
-      assertThat(leased).extracting(LeasedWork::attempts).containsExactly(3, 1, 1);
-      assertThat(leased.get(0).data()).isEqualTo(sc.leased().data());
-      assertThat(leased.get(1).data()).isEqualTo(sc.pending().data());
-      assertThat(leased.get(2).data()).isEmpty();
+      if (s.shared()) {
+        assertThat(ids(lease(s, "after", 10, now))).containsExactly(sc.pending().id(), sc.keyed().id());
+        // Its third delivery, not lost by the restart: when that lease runs out, it has used up maxAttempts.
+        assertThat(await(s.expire(T0 + 24 + LEASE_MS)).failed()).extracting(ExpiryOutcome.ExpiredLease::id)
+            .containsExactly(sc.leased().id());
+      } else {
+        List<LeasedWork> leased = lease(s, "after", 10, now);
+        assertThat(ids(leased)).containsExactly(sc.leased().id(), sc.pending().id(), sc.keyed().id());
+        assertThat(leased).extracting(LeasedWork::attempts).containsExactly(3, 1, 1);
+        assertThat(leased.get(0).data()).isEqualTo(sc.leased().data());
+        assertThat(leased.get(1).data()).isEqualTo(sc.pending().data());
+        assertThat(leased.get(2).data()).isEmpty();
+      }
 
       assertThat(pull(s, ANON, 10, now)).singleElement().satisfies(c -> {
         assertThat(c.id()).isEqualTo(sc.completed().id());
         assertThat(c.result()).isEqualTo(digest(2));
         assertThat(c.completedAt()).isEqualTo(T0 + 22);
       });
-      // Handed out and not acknowledged when the store stopped: it can be pulled again.
-      assertThat(pull(s, "bob", 10, now)).extracting(CompletedWork::id).containsExactly(sc.handedOut().id());
+      // Handed out and not acknowledged when the store stopped: it can be pulled again, at once or
+      // (shared) once its ackMs ran out.
+      long handOutOver = s.shared() ? T0 + 27 + 60_000 : now;
+      if (s.shared()) {
+        assertThat(pull(s, "bob", 10, now)).isEmpty();
+        assertThat(await(s.expire(handOutOver)).handOutsReturned()).containsExactly(sc.handedOut().id());
+      }
+      assertThat(pull(s, "bob", 10, handOutOver)).extracting(CompletedWork::id).containsExactly(sc.handedOut().id());
     }
 
     @Test
