@@ -10,6 +10,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -35,6 +38,8 @@ final class LoadRun extends VerticleBase {
   static final int ACK_MS = 60_000;
   /** How long a URL may take to answer anything at all before the run refuses to start. */
   private static final long PROBE_TIMEOUT_MS = 3000;
+  /** The request timeouts are checked this often at most (and ten times per timeout at least). */
+  private static final long MAX_SWEEP_MS = 100;
   /** Pullers that found nothing wait longer each time, up to this, so an idle queue is not hammered. */
   private static final long MAX_EMPTY_PULL_WAIT_MS = 100;
 
@@ -54,12 +59,12 @@ final class LoadRun extends VerticleBase {
   private final Bodies bodies;
   private final WorkLedger ledger;
   private final LatencyHistogram enqueueLatency = new LatencyHistogram();
+  private final EnqueueIntervals intervals = new EnqueueIntervals();
   private final ErrorTally errors = new ErrorTally();
   private final Consumer<String> progress;
   private final long progressEveryMs;
   private final Promise<Void> finished = Promise.promise();
   private final long[] emptyPullWaitMs;
-  private final String enqueuePath;
   private final String pullPath;
   private final long requestTimeoutMs;
   private final long connectTimeoutMs;
@@ -70,6 +75,10 @@ final class LoadRun extends VerticleBase {
 
   private HttpClient client;
   private List<RequestOptions> targets;
+  private NetClient enqueueClient;
+  private EnqueueConnection[] connections;
+  private EnqueueRequests requests;
+  private long sweepTimer = -1;
   private long startNanos;
   private long enqueueDoneNanos = -1;
   private long lastResultNanos = -1;
@@ -87,6 +96,8 @@ final class LoadRun extends VerticleBase {
   private long tickNanos;
   private long tickAccepted;
   private long tickCompleted;
+  private ClientCpu cpu;
+  private ClientCpu.Usage cpuUsage = ClientCpu.Usage.UNKNOWN;
 
   LoadRun(LoadtestOptions opt, Consumer<String> progress, long progressEveryMs) {
     this.opt = opt;
@@ -95,7 +106,6 @@ final class LoadRun extends VerticleBase {
     this.progress = progress;
     this.progressEveryMs = progressEveryMs;
     this.emptyPullWaitMs = new long[opt.pullers()];
-    this.enqueuePath = "/enqueue?iterations=" + opt.iterations();
     this.pullPath = "/pullCompleted?top=" + opt.top() + (opt.verify() ? "&ackMs=" + ACK_MS : "");
     this.requestTimeoutMs = opt.requestTimeout().toMillis();
     this.connectTimeoutMs = Math.min(requestTimeoutMs, 10_000);
@@ -103,14 +113,22 @@ final class LoadRun extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    int perUrl = (opt.clients() + opt.urls().size() - 1) / opt.urls().size() + opt.pullers();
-    // The plain HttpClient rather than WebClient: at ten thousand requests a second on one event
-    // loop shared with the system under test, the load generator's own overhead shows.
+    // Probes, pulls and acknowledgements: a few requests a second at most, through the HTTP client.
     client = vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-            .setConnectTimeout((int) Math.min(opt.requestTimeout().toMillis(), 10_000)),
-        new PoolOptions().setHttp1MaxSize(perUrl).setMaxWaitQueueSize(-1));
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout((int) connectTimeoutMs),
+        new PoolOptions().setHttp1MaxSize(2 * opt.pullers() + 1).setMaxWaitQueueSize(-1));
     targets = opt.urls().stream().map(LoadRun::target).toList();
+    // Enqueues: tens of thousands a second, each client on a connection of its own (EnqueueConnection).
+    boolean tls = opt.urls().stream().anyMatch(u -> u.startsWith("https:"));
+    enqueueClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
+        .setConnectTimeout((int) connectTimeoutMs).setHostnameVerificationAlgorithm(tls ? "HTTPS" : ""));
+    requests = new EnqueueRequests(opt.urls(), opt.iterations(), opt.clientKey(), bodies);
+    connections = new EnqueueConnection[opt.clients()];
+    for (int c = 0; c < connections.length; c++) {
+      RequestOptions t = targets.get(c % targets.size());
+      connections[c] = new EnqueueConnection(enqueueClient, new ConnectOptions().setHost(t.getHost())
+          .setPort(t.getPort()).setSsl(t.isSsl()).setSniServerName(t.isSsl() ? t.getHost() : null));
+    }
     List<Future<?>> probes = opt.urls().stream().<Future<?>>map(this::probe).toList();
     return Future.all(probes).onSuccess(all -> begin());
   }
@@ -153,6 +171,7 @@ final class LoadRun extends VerticleBase {
   }
 
   private void begin() {
+    cpu = ClientCpu.start();
     startNanos = System.nanoTime();
     tickNanos = startNanos;
     for (int c = 0; c < opt.clients(); c++) {
@@ -164,6 +183,15 @@ final class LoadRun extends VerticleBase {
       }
     }
     progressTimer = vertx.setPeriodic(progressEveryMs, id -> progress.accept(progressLine()));
+    // One sweep for the request timeouts of all connections, rather than a timer per request.
+    long sweepMs = Math.max(1, Math.min(MAX_SWEEP_MS, requestTimeoutMs / 10));
+    long timeoutNanos = requestTimeoutMs * 1_000_000;
+    sweepTimer = vertx.setPeriodic(sweepMs, id -> {
+      long now = System.nanoTime();
+      for (EnqueueConnection conn : connections) {
+        conn.expire(now, timeoutNanos);
+      }
+    });
   }
 
   private void nextEnqueue(int c) {
@@ -188,22 +216,20 @@ final class LoadRun extends VerticleBase {
 
   /** Sends work {@code index}; {@code originNanos} is where its latency counts from, kept across retries. */
   private void send(int c, int index, long originNanos) {
-    call(c % targets.size(), HttpMethod.PUT, enqueuePath, Buffer.buffer(bodies.body(index)), requestTimeoutMs,
-        connectTimeoutMs)
-        .onComplete(ar -> enqueueAnswered(c, index, originNanos, ar));
+    connections[c].send(requests.request(c % targets.size(), index),
+        (answer, failure) -> enqueueAnswered(c, index, originNanos, answer, failure));
   }
 
-  private void enqueueAnswered(int c, int index, long originNanos, AsyncResult<Answer> ar) {
+  private void enqueueAnswered(int c, int index, long originNanos, Answer resp, Throwable failure) {
     long now = System.nanoTime();
-    if (ar.failed()) {
-      errors.failure(ENQUEUE, ar.cause());
+    if (failure != null) {
+      errors.failure(ENQUEUE, failure);
       enqueueFailed(c);
       return;
     }
-    Answer resp = ar.result();
     int status = resp.status();
     if (status == 200) {
-      String id = idOf(resp.body());
+      WorkId id = idOf(resp.body());
       if (id == null) {
         errors.add(ENQUEUE, "answer without an id");
         enqueueFailed(c);
@@ -211,7 +237,8 @@ final class LoadRun extends VerticleBase {
       }
       enqueueLatency.recordNanos(now - originNanos);
       enqueueOk++;
-      ledger.enqueued(id, index, originNanos);
+      intervals.accepted(enqueueOk, now - startNanos);
+      ledger.enqueued(id.msb(), id.lsb(), index, originNanos);
       answered(c);
       return;
     }
@@ -338,7 +365,8 @@ final class LoadRun extends VerticleBase {
 
   /** The run is over once the pulls and acknowledgements already sent have come back. */
   private void finishedOnceQuiet() {
-    if (pullsInFlight == 0 && acksInFlight == 0) {
+    if (pullsInFlight == 0 && acksInFlight == 0 && !finished.future().isComplete()) {
+      cpuUsage = cpu.stop();
       finished.tryComplete();
     }
   }
@@ -379,13 +407,23 @@ final class LoadRun extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(drainTimer);
     vertx.cancelTimer(progressTimer);
+    vertx.cancelTimer(sweepTimer);
+    for (EnqueueConnection conn : connections) {
+      conn.close();
+    }
     finishedOnceQuiet();
   }
 
-  private static String idOf(Buffer answer) {
+  /** The id of an enqueue answer: read straight from its bytes, through a JSON parser only if it is shaped otherwise. */
+  static WorkId idOf(Buffer answer) {
+    byte[] bytes = answer.getBytes();
+    WorkId fast = WorkId.fromAnswer(bytes, 0, bytes.length);
+    if (fast != null) {
+      return fast;
+    }
     try {
       JsonObject body = answer.toJsonObject();
-      return body.getValue("id") instanceof String id ? id : null;
+      return body.getValue("id") instanceof String id ? WorkId.of(id) : null;
     } catch (RuntimeException e) {
       return null;
     }
@@ -439,7 +477,7 @@ final class LoadRun extends VerticleBase {
         (enqueueDoneNanos - startNanos) / 1e9, (end - startNanos) / 1e9,
         ledger.completed(), ledger.missing(), ledger.duplicateResults(), ledger.redelivered(), ledger.duplicateIds(),
         ledger.unknown(),
-        mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors);
+        mismatches, timedOut, enqueueLatency.summary(), ledger.endToEnd().summary(), errors, cpuUsage, intervals);
   }
 
   WorkLedger ledger() {

@@ -94,6 +94,11 @@ public final class LoadtestCommand implements Callable<Integer> {
       + "discard their numbers, so JIT compilation in this JVM and in Swell's is not measured (default: 0)")
   int warmupWorks;
 
+  @Option(names = "--warmup-report", description = "print the enqueue rate of every " + EnqueueIntervals.WORKS_PER_INTERVAL
+      + " works, to see how many works the Swell under test needs before its JIT is warm (run it against a fresh "
+      + "Swell with --warmup-works 0)")
+  boolean warmupReport;
+
   @Override
   public Integer call() throws Exception {
     LoadtestOptions opt = options();
@@ -196,7 +201,7 @@ public final class LoadtestCommand implements Callable<Integer> {
       }
     }
     return new LoadtestOptions(List.copyOf(clean), clients, works, bodyBytes, iterations, rate, timeout,
-        requestTimeout, verify, seed, top, pullers, enqueueOnly, warmupWorks,
+        requestTimeout, verify, seed, top, pullers, enqueueOnly, warmupWorks, warmupReport,
         key == null || key.isBlank() ? null : key.trim());
   }
 

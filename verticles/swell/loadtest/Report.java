@@ -10,12 +10,15 @@ import io.vertx.core.json.JsonObject;
  * @param accepted distinct ids the enqueues were answered with
  * @param mismatches results that differ from the local recomputation, or null without {@code --verify}
  * @param redelivered results handed out again after their acknowledgement failed (counted once, not a fault)
+ * @param client the load generator's own CPU over the run: near all its cores, it was the limit
+ * @param intervals the enqueue rate per interval of works, to see how long the Swell under test took to warm up
  */
 record Report(LoadtestOptions options, long answered200, long accepted, long failedEnqueues, long retries, double enqueueSeconds,
               double endToEndSeconds, long completed, long missing, long duplicateResults, long redelivered,
               long duplicateIds,
               long unknown, Long mismatches, boolean timedOut, LatencyHistogram.Summary enqueueLatency,
-              LatencyHistogram.Summary resultLatency, ErrorTally errors) {
+              LatencyHistogram.Summary resultLatency, ErrorTally errors, ClientCpu.Usage client,
+              EnqueueIntervals intervals) {
 
   double enqueueRate() {
     return enqueueSeconds > 0 ? answered200 / enqueueSeconds : 0;
@@ -46,7 +49,8 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
         .put("retriesAfter503", retries)
         .put("seconds", enqueueSeconds)
         .put("perSecond", enqueueRate())
-        .put("latencyMs", enqueueLatency.toJson());
+        .put("latencyMs", enqueueLatency.toJson())
+        .put("intervals", intervals.toJson());
     JsonObject out = new JsonObject()
         .put("options", options.toJson())
         .put("enqueue", enqueue);
@@ -64,6 +68,11 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
           .put("perSecond", completionRate())
           .put("enqueueToResultLatencyMs", resultLatency.toJson()));
     }
+    out.put("client", new JsonObject()
+        .put("cpuSeconds", client.known() ? client.cpuSeconds() : null)
+        .put("wallSeconds", client.wallSeconds())
+        .put("cpuCores", client.known() ? client.busyCores() : null)
+        .put("availableCores", client.availableCores()));
     return out.put("errors", errors.toJson()).put("ok", ok());
   }
 
@@ -76,6 +85,13 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
     sb.append(String.format("enqueue    %d accepted, %d failed in %.2f s: %.0f works/s; %d retries after 503%n",
         answered200, failedEnqueues, enqueueSeconds, enqueueRate(), retries));
     sb.append(String.format("           latency %s%n", enqueueLatency.toText()));
+    EnqueueIntervals.Settled settled = intervals.settled();
+    if (settled != null) {
+      sb.append(String.format("           rate %s%n", settled.toText()));
+    }
+    if (options.warmupReport()) {
+      sb.append(String.format("           per %d works:%n", EnqueueIntervals.WORKS_PER_INTERVAL)).append(intervals.toTable());
+    }
     if (!options.enqueueOnly()) {
       sb.append(String.format("results    %d completed, %d missing%s; %.2f s end to end: %.0f works/s%n",
           completed, missing, timedOut ? " (timed out)" : "", endToEndSeconds, completionRate()));
@@ -85,6 +101,7 @@ record Report(LoadtestOptions options, long answered200, long accepted, long fai
           duplicateResults, duplicateIds, unknown,
           redelivered == 0 ? "" : "; " + redelivered + " came back unacknowledged (counted once)"));
     }
+    sb.append(String.format("client     %s%n", client.toText()));
     sb.append(String.format("errors     %s%n", errors.toText()));
     sb.append(ok() ? "OK" : "FAILED").append(System.lineSeparator());
     return sb.toString();

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Which work got which id, when it was sent and what came back: the run's bookkeeping, from which
@@ -14,28 +15,23 @@ import java.util.Set;
  * the run feeds it from one event loop, {@link #verify} reads it once the run is over.
  */
 final class WorkLedger {
-  private static final class Entry {
-    final int index;
-    final long sentNanos;
-    int pulls;
-    String result;
-    long iterations;
-
-    Entry(int index, long sentNanos) {
-      this.index = index;
-      this.sentNanos = sentNanos;
-    }
-  }
-
   /** A result pulled before the answer to its enqueue arrived: a fast worker can beat the 200. */
   private record Early(String result, long iterations, long pulledNanos) {
   }
 
   private final boolean keepResults;
-  private final Map<String, Entry> byId = new HashMap<>();
-  private final Map<String, Early> early = new HashMap<>();
+  /** Every acknowledged work, keyed by its id's two longs in flat arrays: no String, UUID or boxed entry per work. */
+  private final IdTable byId = new IdTable();
+  private int[] indexOf = new int[IdTable.INITIAL_CAPACITY];
+  private long[] sentNanos = new long[IdTable.INITIAL_CAPACITY];
+  /** How many times each work's result was pulled. */
+  private int[] pulls = new int[IdTable.INITIAL_CAPACITY];
+  /** With {@code keepResults}: what came back, for {@link #verify}. */
+  private String[] results;
+  private long[] iterations;
+  private final Map<WorkId, Early> early = new HashMap<>();
   /** Results pulled with ackMs whose acknowledgement failed: the server hands them out again, legitimately. */
-  private final Set<String> unacknowledged = new HashSet<>();
+  private final Set<WorkId> unacknowledged = new HashSet<>();
   private final LatencyHistogram endToEnd = new LatencyHistogram();
   private long completed;
   private long duplicateResults;
@@ -45,39 +41,84 @@ final class WorkLedger {
   /** {@code keepResults}: hold each result for {@link #verify}; off, a big run stays small. */
   WorkLedger(boolean keepResults) {
     this.keepResults = keepResults;
+    if (keepResults) {
+      results = new String[IdTable.INITIAL_CAPACITY];
+      iterations = new long[IdTable.INITIAL_CAPACITY];
+    }
   }
 
   /** The enqueue of work {@code index}, sent at {@code sentNanos}, was answered with {@code id}. */
   void enqueued(String id, int index, long sentNanos) {
-    if (byId.containsKey(id)) {
+    WorkId w = WorkId.of(id);
+    enqueued(w.msb(), w.lsb(), index, sentNanos);
+  }
+
+  /** As {@link #enqueued(String, int, long)}, for an id already read as two longs. */
+  void enqueued(long msb, long lsb, int index, long sentNanos) {
+    if (byId.full()) {
+      follow(byId.grow());
+    }
+    int slot = byId.add(msb, lsb);
+    if (slot < 0) {
       duplicateIds++;
       return;
     }
-    Entry e = new Entry(index, sentNanos);
-    byId.put(id, e);
-    Early first = early.remove(id);
-    if (first != null) {
-      complete(e, first.result, first.iterations, first.pulledNanos);
+    indexOf[slot] = index;
+    this.sentNanos[slot] = sentNanos;
+    if (!early.isEmpty()) {
+      Early first = early.remove(new WorkId(msb, lsb));
+      if (first != null) {
+        complete(slot, first.result, first.iterations, first.pulledNanos);
+      }
     }
+  }
+
+  /** The table grew: the parallel arrays follow, slot for slot. */
+  private void follow(int[] moved) {
+    int capacity = byId.capacity();
+    int[] newIndex = new int[capacity];
+    long[] newSent = new long[capacity];
+    int[] newPulls = new int[capacity];
+    String[] newResults = keepResults ? new String[capacity] : null;
+    long[] newIterations = keepResults ? new long[capacity] : null;
+    for (int from = 0; from < moved.length; from++) {
+      int to = moved[from];
+      if (to < 0) {
+        continue;
+      }
+      newIndex[to] = indexOf[from];
+      newSent[to] = sentNanos[from];
+      newPulls[to] = pulls[from];
+      if (keepResults) {
+        newResults[to] = results[from];
+        newIterations[to] = iterations[from];
+      }
+    }
+    indexOf = newIndex;
+    sentNanos = newSent;
+    pulls = newPulls;
+    results = newResults;
+    iterations = newIterations;
   }
 
   /** A pull returned {@code id} at {@code pulledNanos}. */
   void pulled(String id, String result, long iterations, long pulledNanos) {
-    Entry e = byId.get(id);
-    if (e == null) {
-      if (early.containsKey(id)) {
-        again(id);
+    WorkId w = WorkId.of(id);
+    int slot = byId.find(w.msb(), w.lsb());
+    if (slot < 0) {
+      if (early.containsKey(w)) {
+        again(w);
       } else {
-        early.put(id, new Early(result, iterations, pulledNanos));
+        early.put(w, new Early(result, iterations, pulledNanos));
       }
       return;
     }
-    if (e.pulls > 0) {
-      e.pulls++;
-      again(id);
+    if (pulls[slot] > 0) {
+      pulls[slot]++;
+      again(w);
       return;
     }
-    complete(e, result, iterations, pulledNanos);
+    complete(slot, result, iterations, pulledNanos);
   }
 
   /**
@@ -85,11 +126,13 @@ final class WorkLedger {
    * more, and then counts as redelivered, not as a duplicate.
    */
   void unacknowledged(Collection<String> ids) {
-    unacknowledged.addAll(ids);
+    for (String id : ids) {
+      unacknowledged.add(WorkId.of(id));
+    }
   }
 
   /** A result seen before came again: expected once after a failed acknowledgement, a duplicate otherwise. */
-  private void again(String id) {
+  private void again(WorkId id) {
     if (unacknowledged.remove(id)) {
       redelivered++;
     } else {
@@ -97,13 +140,13 @@ final class WorkLedger {
     }
   }
 
-  private void complete(Entry e, String result, long iterations, long pulledNanos) {
-    e.pulls = 1;
+  private void complete(int slot, String result, long iterations, long pulledNanos) {
+    pulls[slot] = 1;
     completed++;
-    endToEnd.recordNanos(pulledNanos - e.sentNanos);
+    endToEnd.recordNanos(pulledNanos - sentNanos[slot]);
     if (keepResults) {
-      e.result = result;
-      e.iterations = iterations;
+      results[slot] = result;
+      this.iterations[slot] = iterations;
     }
   }
 
@@ -158,10 +201,10 @@ final class WorkLedger {
       throw new IllegalStateException("this ledger was told not to keep results");
     }
     ThreadLocal<Sha512Chain> chains = ThreadLocal.withInitial(Sha512Chain::new);
-    return byId.values().parallelStream()
-        .filter(e -> e.pulls > 0)
-        .filter(e -> e.iterations != iterations
-            || !chains.get().computeHex(bodies.body(e.index), iterations).equals(e.result))
+    return IntStream.range(0, byId.capacity()).parallel()
+        .filter(slot -> byId.used(slot) && pulls[slot] > 0)
+        .filter(slot -> this.iterations[slot] != iterations
+            || !chains.get().computeHex(bodies.body(indexOf[slot]), iterations).equals(results[slot]))
         .count();
   }
 }

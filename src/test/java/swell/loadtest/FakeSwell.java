@@ -32,6 +32,10 @@ final class FakeSwell extends VerticleBase {
   int refuseAcks;
   /** Hidden results come back after at most this long, whatever ackMs asked. */
   long maxHideMs = Long.MAX_VALUE;
+  /** Enqueue answers are chunked and say {@code Connection: close} (the server then closes the connection). */
+  boolean chunkedAndClose;
+  /** Enqueue number that is never answered. */
+  int stallNth = -1;
   /** When set, every route but /health needs {@code Authorization: Bearer <requireKey>}. */
   String requireKey;
   /** Pulls that asked for ackMs, and results acknowledged; read by the tests once the run is over. */
@@ -89,6 +93,9 @@ final class FakeSwell extends VerticleBase {
       return;
     }
     int n = enqueues++;
+    if (n == stallNth) {
+      return;
+    }
     long iterations = Long.parseLong(req.getParam("iterations"));
     String id = UUID.randomUUID().toString();
     String result = chain.computeHex(body, iterations);
@@ -102,6 +109,13 @@ final class FakeSwell extends VerticleBase {
     }
     if (n == duplicateNth) {
       completed.addFirst(done.copy());
+    }
+    if (chunkedAndClose) {
+      String answer = new JsonObject().put("id", id).encode();
+      req.response().setChunked(true).putHeader("Connection", "close").putHeader("Content-Type", "application/json");
+      req.response().write(answer.substring(0, 10));
+      req.response().end(answer.substring(10));
+      return;
     }
     req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("id", id).encode());
   }

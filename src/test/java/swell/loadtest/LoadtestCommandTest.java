@@ -57,6 +57,15 @@ class LoadtestCommandTest {
     return vertx.deployVerticle(swell).map(id -> swell);
   }
 
+  /** Deploys {@code swell}, runs the command against it with {@code args}, and reads back its --json report. */
+  private Future<Outcome> against(Vertx vertx, FakeSwell swell, Path report, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    return fake(vertx, swell).compose(s -> {
+      all.addAll(List.of("--url", s.url(), "--json", report.toString()));
+      return loadtest(vertx, all.toArray(String[]::new));
+    });
+  }
+
   private JsonObject json(Path file) throws IOException {
     return new JsonObject(Files.readString(file));
   }
@@ -79,6 +88,25 @@ class LoadtestCommandTest {
               .isEqualTo(300);
           assertThat(r.getJsonObject("results").getLong("unknownIds")).as("warm-up results are not this run's").isZero();
           assertThat(r.getBoolean("ok")).isTrue();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void reportSaysHowMuchCpuTheClientUsedAndTheRatePerInterval(Vertx vertx, VertxTestContext ctx) {
+    Path report = tmp.resolve("report.json");
+    against(vertx, new FakeSwell(), report, "--clients", "8", "--works", "12000", "--enqueue-only", "--warmup-report")
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+          assertThat(o.out()).containsPattern("client     CPU \\d+\\.\\d\\d of \\d+ cores")
+              .contains("per 5000 works:").contains("10000 works");
+          JsonObject client = json(report).getJsonObject("client");
+          assertThat(client.getDouble("cpuCores")).isPositive();
+          assertThat(client.getDouble("cpuSeconds")).isPositive();
+          assertThat(client.getInteger("availableCores")).isEqualTo(Runtime.getRuntime().availableProcessors());
+          assertThat(json(report).getJsonObject("enqueue").getJsonObject("intervals").getJsonArray("perSecond"))
+              .hasSize(2);
           ctx.completeNow();
         })));
   }
@@ -108,8 +136,10 @@ class LoadtestCommandTest {
     swell.maxHideMs = 200;
     Path report = tmp.resolve("report.json");
     fake(vertx, swell)
+        // Open loop at 400/s: the run lasts 0.5 s, well past the 200 ms after which the refused pages come
+        // back; a warm JIT would otherwise end it before they could.
         .compose(s -> loadtest(vertx, "--url", s.url(), "--clients", "4", "--works", "200", "--top", "20",
-            "--verify", "--json", report.toString()))
+            "--rate", "400/s", "--verify", "--json", report.toString()))
         .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
           assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
           JsonObject r = json(report);
@@ -193,6 +223,40 @@ class LoadtestCommandTest {
           assertThat(r.getJsonObject("enqueue").getLong("retriesAfter503")).isEqualTo(3);
           assertThat(r.getJsonObject("enqueue").getLong("accepted")).isEqualTo(20);
           assertThat(r.getJsonObject("errors").getJsonObject("enqueue").getLong("status 503")).isEqualTo(3);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void chunkedAnswersOnConnectionsTheServerClosesAllCount(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.chunkedAndClose = true;
+    Path report = tmp.resolve("report.json");
+    against(vertx, swell, report, "--clients", "4", "--works", "200", "--verify")
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+          JsonObject r = json(report);
+          assertThat(r.getJsonObject("enqueue").getLong("accepted")).isEqualTo(200);
+          assertThat(r.getJsonObject("results").getLong("mismatches")).isZero();
+          assertThat(r.getJsonObject("errors").isEmpty()).as(r.encode()).isTrue();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void anEnqueueNeverAnsweredTimesOutAndTheRunGoesOn(Vertx vertx, VertxTestContext ctx) {
+    FakeSwell swell = new FakeSwell();
+    swell.stallNth = 3;
+    Path report = tmp.resolve("report.json");
+    against(vertx, swell, report, "--clients", "2", "--works", "30", "--enqueue-only", "--request-timeout", "300ms")
+        .onComplete(ctx.succeeding(o -> ctx.verify(() -> {
+          assertThat(o.exitCode()).as(o.out() + o.err()).isEqualTo(1);
+          JsonObject r = json(report);
+          assertThat(r.getJsonObject("enqueue").getLong("accepted")).isEqualTo(29);
+          assertThat(r.getJsonObject("enqueue").getLong("failed")).isEqualTo(1);
+          assertThat(r.getJsonObject("errors").getJsonObject("enqueue").getLong("timeout")).isEqualTo(1);
           ctx.completeNow();
         })));
   }

@@ -107,6 +107,43 @@ class WorkLedgerTest {
   }
 
   @Test
+  void aMillionIdsAreKeptApartAcrossTheTableGrowing() {
+    WorkLedger ledger = new WorkLedger(false);
+    int n = 1_000_000;
+    // UUIDv7-like: the same leading milliseconds for many ids, the rest counting up.
+    for (int i = 0; i < n; i++) {
+      ledger.enqueued(0x0190_c1f2_7a3b_7000L | (i >>> 20), 0x8000_0000_0000_0000L | i, i, i);
+    }
+    ledger.enqueued(0x0190_c1f2_7a3b_7000L, 0x8000_0000_0000_0000L | 12_345, 7, 0);
+    for (int i = 0; i < n; i += 2) {
+      ledger.pulled(new java.util.UUID(0x0190_c1f2_7a3b_7000L | (i >>> 20), 0x8000_0000_0000_0000L | i).toString(),
+          "x", 1, i + 1_000_000L);
+    }
+
+    assertThat(ledger.accepted()).isEqualTo(n);
+    assertThat(ledger.duplicateIds()).isEqualTo(1);
+    assertThat(ledger.completed()).isEqualTo(n / 2);
+    assertThat(ledger.missing()).isEqualTo(n / 2);
+    assertThat(ledger.unknown()).isZero();
+    assertThat(ledger.endToEnd().summary().max()).isBetween(0.99, 1.01);
+  }
+
+  @Test
+  void resultsKeptForVerificationFollowTheirIdsWhenTheTableGrows() {
+    WorkLedger ledger = new WorkLedger(true);
+    int n = 20_000;
+    for (int i = 0; i < n; i++) {
+      ledger.enqueued(java.util.UUID.nameUUIDFromBytes(("w" + i).getBytes()).toString(), i, 0);
+    }
+    for (int i = 0; i < n; i++) {
+      ledger.pulled(java.util.UUID.nameUUIDFromBytes(("w" + i).getBytes()).toString(), right(i, 1), 1, 1);
+    }
+
+    assertThat(ledger.allBack()).isTrue();
+    assertThat(ledger.verify(bodies, 1)).isZero();
+  }
+
+  @Test
   void bodiesAreRebuiltIdenticallyAndDifferPerIndex() {
     assertThat(bodies.body(5)).isEqualTo(new Bodies(7, 64).body(5));
     assertThat(bodies.body(5)).isNotEqualTo(bodies.body(6));
