@@ -42,6 +42,8 @@ final class LoadRun extends VerticleBase {
   private static final long MAX_SWEEP_MS = 100;
   /** Pullers that found nothing wait longer each time, up to this, so an idle queue is not hammered. */
   private static final long MAX_EMPTY_PULL_WAIT_MS = 100;
+  /** Each pull asks the balancer to wait this long for a first result rather than answer [] at once. */
+  static final long PULL_WAIT_MS = 1_000;
 
   /** A URL that did not answer the probe: the run fails before it starts, naming the address. */
   static final class UnreachableUrl extends RuntimeException {
@@ -65,6 +67,7 @@ final class LoadRun extends VerticleBase {
   private final long progressEveryMs;
   private final Promise<Void> finished = Promise.promise();
   private final long[] emptyPullWaitMs;
+  private final long[] pullSentNanos;
   private final String pullPath;
   private final long requestTimeoutMs;
   private final long connectTimeoutMs;
@@ -106,7 +109,9 @@ final class LoadRun extends VerticleBase {
     this.progress = progress;
     this.progressEveryMs = progressEveryMs;
     this.emptyPullWaitMs = new long[opt.pullers()];
-    this.pullPath = "/pullCompleted?top=" + opt.top() + (opt.verify() ? "&ackMs=" + ACK_MS : "");
+    this.pullSentNanos = new long[opt.pullers()];
+    this.pullPath = "/pullCompleted?top=" + opt.top() + "&waitMs=" + PULL_WAIT_MS
+        + (opt.verify() ? "&ackMs=" + ACK_MS : "");
     this.requestTimeoutMs = opt.requestTimeout().toMillis();
     this.connectTimeoutMs = Math.min(requestTimeoutMs, 10_000);
   }
@@ -284,6 +289,7 @@ final class LoadRun extends VerticleBase {
       return;
     }
     pullsInFlight++;
+    pullSentNanos[p] = System.nanoTime();
     call(p % targets.size(), HttpMethod.POST, pullPath, null, requestTimeoutMs, connectTimeoutMs)
         .onComplete(ar -> pulled(p, ar));
   }
@@ -303,9 +309,13 @@ final class LoadRun extends VerticleBase {
       if (opt.verify() && !ids.isEmpty()) {
         acknowledge(p, ids);
       }
-      // A full page means more is waiting; a partial one means the queue is keeping up.
-      emptyPullWaitMs[p] = n > 0 ? 0 : Math.min(MAX_EMPTY_PULL_WAIT_MS, Math.max(5, emptyPullWaitMs[p] * 2));
-      waitMs = n >= opt.top() ? 0 : n > 0 ? 2 : emptyPullWaitMs[p];
+      // A long-polling pull waits at the balancer for the first result: the next one goes at once.
+      // An empty answer that came back early is a Swell that does not wait (an older one): then the
+      // pause grows, so an idle queue is not hammered.
+      boolean waitedThere = now - pullSentNanos[p] >= PULL_WAIT_MS * 1_000_000 / 2;
+      emptyPullWaitMs[p] = n > 0 || waitedThere ? 0
+          : Math.min(MAX_EMPTY_PULL_WAIT_MS, Math.max(5, emptyPullWaitMs[p] * 2));
+      waitMs = n > 0 ? 0 : emptyPullWaitMs[p];
     } else {
       errors.status(PULL, ar.result().status());
       if (ar.result().status() == 503) {
