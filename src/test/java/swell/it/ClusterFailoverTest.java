@@ -235,7 +235,11 @@ class ClusterFailoverTest {
       }
     }
     assertThat(launched).as("workers launched after the failover").isEmpty();
-    assertThat(after.getJsonObject("cluster").getJsonArray("balancers")).hasSize(2);
+    // The dead one leaves the list once its presence is three leader TTLs old (on the next sync).
+    SwellHttp.await("the killed balancer to leave the list", Duration.ofSeconds(30),
+        () -> status(survivor).getJsonObject("cluster").getJsonArray("balancers").size() == 2);
+    assertThat(status(survivor).getJsonObject("cluster").getJsonArray("balancers").stream()
+        .map(b -> ((JsonObject) b).getString("id"))).doesNotContain(leader);
   }
 
   /** Enqueues, sending again with the same key after a 503 or 504 (or no answer), until a 200. */
