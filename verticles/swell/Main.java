@@ -64,7 +64,7 @@ public final class Main implements Callable<Integer> {
       System.err.println("swell: " + e.getMessage());
       return 2;
     }
-    vertx = Vertx.vertx(serverOptions());
+    vertx = started.metrics().vertx(serverOptions());
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "swell-shutdown"));
     try {
       vertx.deployVerticle(started.verticle(), new DeploymentOptions())
@@ -87,7 +87,11 @@ public final class Main implements Callable<Integer> {
    */
   static final int DNS_TTL_SECONDS = 5;
 
-  /** The role's Vert.x: native transport where there is one, and DNS answers kept no longer than {@link #DNS_TTL_SECONDS}. */
+  /**
+   * The role's Vert.x options: native transport where there is one, and DNS answers kept no longer
+   * than {@link #DNS_TTL_SECONDS}. {@link swell.metrics.PrometheusMetrics#vertx} adds Vert.x's metrics
+   * (HTTP servers and clients, pools, event loops) to them unless {@code metrics} is false.
+   */
   static VertxOptions serverOptions() {
     java.security.Security.setProperty("networkaddress.cache.ttl", Integer.toString(DNS_TTL_SECONDS));
     java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");

@@ -9,10 +9,12 @@ import swell.endpoint.EndpointConfig;
 import swell.endpoint.EndpointGroup;
 import swell.local.LocalConfig;
 import swell.local.LocalVerticle;
+import swell.metrics.PrometheusMetrics;
 import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /** Turns a role config into its verticle, with every key validated before anything starts. */
@@ -20,7 +22,8 @@ public final class Roles {
   private Roles() {
   }
 
-  public record Started(String role, Deployable verticle) {
+  /** @param metrics the process's meters: Main builds its Vert.x with them; off for a worker, which serves none */
+  public record Started(String role, Deployable verticle, PrometheusMetrics metrics) {
   }
 
   /**
@@ -30,13 +33,28 @@ public final class Roles {
   public static Started verticleFor(JsonObject json, Map<String, String> env, IntConsumer exit) {
     ConfigReader r = new ConfigReader(json, env);
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
-    Deployable verticle = switch (role) {
-      case "endpoint" -> new EndpointGroup(EndpointConfig.from(r));
-      case "balancer" -> new BalancerVerticle(BalancerConfig.from(r), exit);
-      case "worker" -> new WorkerVerticle(WorkerConfig.from(r), exit);
-      default -> new LocalVerticle(LocalConfig.from(r), exit);
+    // Workers serve no /metrics (their figures reach the balancer in heartbeats), so theirs stay off.
+    boolean metricsOn = r.bool("metrics", true) && !"worker".equals(role);
+    Function<PrometheusMetrics, Deployable> verticle = switch (role) {
+      case "endpoint" -> {
+        EndpointConfig c = EndpointConfig.from(r);
+        yield m -> new EndpointGroup(c, m);
+      }
+      case "balancer" -> {
+        BalancerConfig c = BalancerConfig.from(r);
+        yield m -> new BalancerVerticle(c, exit, m);
+      }
+      case "worker" -> {
+        WorkerConfig c = WorkerConfig.from(r);
+        yield m -> new WorkerVerticle(c, exit);
+      }
+      default -> {
+        LocalConfig c = LocalConfig.from(r);
+        yield m -> new LocalVerticle(c, exit, m);
+      }
     };
     r.rejectUnknown();
-    return new Started(role, verticle);
+    PrometheusMetrics metrics = PrometheusMetrics.of(metricsOn);
+    return new Started(role, verticle.apply(metrics), metrics);
   }
 }

@@ -52,13 +52,15 @@ final class WorkerRoutes {
   private final Runnable onResults;
   /** The balancers a worker may poll: this one alone, or every balancer of the cluster that is up. */
   private final Supplier<List<String>> balancerUrls;
+  /** Shows each worker's reported hash rate and busy fraction as gauges. */
+  private final BalancerMeters meters;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
                FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults,
-               Supplier<List<String>> balancerUrls) {
+               Supplier<List<String>> balancerUrls, BalancerMeters meters) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -69,6 +71,7 @@ final class WorkerRoutes {
     this.onReturnedWork = onReturnedWork;
     this.onResults = onResults;
     this.balancerUrls = balancerUrls;
+    this.meters = meters;
   }
 
   void mount(Router router) {
@@ -297,6 +300,7 @@ final class WorkerRoutes {
           if (held > 0) {
             w.lastWorkAt = now; // computing a long work is not idleness
           }
+          meters.workerReported(id, body.getValue("stats"));
           JsonObject answer = new JsonObject().put("held", held).put("retire", w.state().leaving());
           List<String> cluster = balancerUrls.get();
           if (cluster.size() > 1) {

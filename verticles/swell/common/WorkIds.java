@@ -26,6 +26,14 @@ public final class WorkIds {
     return new UUID(msb, lsb);
   }
 
+  /**
+   * When a work was enqueued, read from its UUIDv7 id (the endpoint's clock, in Unix milliseconds),
+   * or -1 for an id of another version: the balancer takes any UUID it is given.
+   */
+  public static long millis(UUID id) {
+    return id.version() == 7 ? id.getMostSignificantBits() >>> 16 : -1;
+  }
+
   /** Parses a canonical UUID string, or returns null for anything that is not one. */
   public static UUID parse(String s) {
     if (s == null || s.length() != 36) {

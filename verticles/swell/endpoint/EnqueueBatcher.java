@@ -39,14 +39,16 @@ final class EnqueueBatcher {
   }
 
   private final BalancerClient balancers;
+  private final EndpointMeters meters;
   private final int maxInFlight;
   private final int maxBatch;
   private final int maxWaiting;
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  EnqueueBatcher(BalancerClient balancers, int maxInFlight, int maxBatch, int maxWaiting) {
+  EnqueueBatcher(BalancerClient balancers, EndpointMeters meters, int maxInFlight, int maxBatch, int maxWaiting) {
     this.balancers = balancers;
+    this.meters = meters;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
@@ -94,6 +96,7 @@ final class EnqueueBatcher {
   /** Sends one batch; from here on only the encoded batch holds the bodies, until it is answered. */
   private void send(List<Frame> frames, List<Promise<Answer>> answers) {
     inFlight++;
+    meters.batchWorks.record(frames.size());
     UUID[] ids = new UUID[frames.size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = frames.get(i).id();
@@ -105,9 +108,10 @@ final class EnqueueBatcher {
     });
   }
 
-  private static void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BalancerClient.Reply> ar) {
+  private void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BalancerClient.Reply> ar) {
     if (ar.failed()) {
       if (ar.cause() instanceof BalancerClient.OutcomeUnknown) {
+        meters.enqueueUnknown.increment(ids.length);
         for (int i = 0; i < ids.length; i++) {
           answers.get(i).complete(unknown(ids[i]));
         }
@@ -142,9 +146,13 @@ final class EnqueueBatcher {
       }
     } catch (RuntimeException e) {
       // A 200 the endpoint cannot read: the works may well be stored, so no client may be told otherwise.
+      int unknown = 0;
       for (int i = 0; i < ids.length; i++) {
-        answers.get(i).tryComplete(unknown(ids[i]));
+        if (answers.get(i).tryComplete(unknown(ids[i]))) {
+          unknown++;
+        }
       }
+      meters.enqueueUnknown.increment(unknown);
     }
   }
 

@@ -1,0 +1,131 @@
+package swell.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One process's meters, served as {@code GET /metrics} in the Prometheus text format: Vert.x's own
+ * (HTTP server and client, pools, event loops) when the process's Vert.x was built by
+ * {@link #vertx}, the JVM's and the process's, and Swell's ({@code swell_*}), which the roles
+ * register on {@link #registry()}. Switched off ({@code metrics: false}), the registry is a
+ * Micrometer composite with no backend: every meter is a no-op, nothing is served, and Vert.x runs
+ * without metrics.
+ */
+public final class PrometheusMetrics implements AutoCloseable {
+  /** The Prometheus text format (0.0.4), what Prometheus asks for by default. */
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  /**
+   * vertx-micrometer keeps its registries in a static map by name: every Vert.x of one JVM (tests
+   * run several) needs its own name, or a second one would report into the first one's registry.
+   */
+  private static final AtomicInteger REGISTRY_NAMES = new AtomicInteger();
+
+  private final MeterRegistry registry;
+  private final PrometheusMeterRegistry prometheus;
+  private final JvmGcMetrics gc;
+  private final String registryName;
+
+  private PrometheusMetrics(PrometheusMeterRegistry prometheus) {
+    this.prometheus = prometheus;
+    this.registry = prometheus != null ? prometheus : new CompositeMeterRegistry();
+    this.registryName = "swell-" + REGISTRY_NAMES.incrementAndGet();
+    if (prometheus != null) {
+      new JvmMemoryMetrics().bindTo(prometheus);
+      new JvmThreadMetrics().bindTo(prometheus);
+      new ClassLoaderMetrics().bindTo(prometheus);
+      new ProcessorMetrics().bindTo(prometheus);
+      new UptimeMetrics().bindTo(prometheus);
+      new FileDescriptorMetrics().bindTo(prometheus);
+      gc = new JvmGcMetrics();
+      gc.bindTo(prometheus);
+    } else {
+      gc = null;
+    }
+  }
+
+  /** Metrics on: a Prometheus registry with the JVM's and the process's meters bound. */
+  public static PrometheusMetrics on() {
+    return new PrometheusMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /** Metrics off: no-op meters, no {@code /metrics}, Vert.x without metrics. */
+  public static PrometheusMetrics off() {
+    return new PrometheusMetrics(null);
+  }
+
+  /** {@code on()} or {@code off()}, as the {@code metrics} config key says. */
+  public static PrometheusMetrics of(boolean enabled) {
+    return enabled ? on() : off();
+  }
+
+  public boolean enabled() {
+    return prometheus != null;
+  }
+
+  /** Where the roles register Swell's meters; no-op meters when off. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * A Vert.x reporting its HTTP servers and clients, pools and event loops into this registry (when
+   * on). Swell binds the JVM's meters itself, so Vert.x's copy of them stays off.
+   */
+  public Vertx vertx(VertxOptions options) {
+    if (prometheus == null) {
+      return Vertx.vertx(options);
+    }
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName)
+        .setJvmMetricsEnabled(false);
+    return Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(prometheus)).build();
+  }
+
+  /** Everything registered, in the Prometheus text format. CPU work of a few milliseconds: not on an event loop. */
+  public String scrape() {
+    if (prometheus == null) {
+      throw new IllegalStateException("metrics are off");
+    }
+    return prometheus.scrape();
+  }
+
+  /**
+   * Answers {@code GET /metrics}: the text is made on a worker thread, so a scrape never holds up an
+   * event loop. The route's caller checked the cluster token.
+   */
+  public void serve(RoutingContext ctx) {
+    ctx.vertx().executeBlocking(this::scrape, false)
+        .onSuccess(text -> ctx.response().putHeader("Content-Type", CONTENT_TYPE).end(text))
+        .onFailure(ctx::fail);
+  }
+
+  /** Serves after {@code before} completed (a refresh of cached numbers), whatever its outcome. */
+  public void serveAfter(RoutingContext ctx, Future<?> before) {
+    before.onComplete(ar -> serve(ctx));
+  }
+
+  @Override
+  public void close() {
+    if (gc != null) {
+      gc.close();
+    }
+    registry.close();
+  }
+}
