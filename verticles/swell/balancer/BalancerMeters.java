@@ -272,18 +272,21 @@ final class BalancerMeters {
     };
   }
 
-  /** A heartbeat's {@code stats}: the worker's hash rate and busy fraction, when it sent them. */
+  /**
+   * A heartbeat's {@code stats}: the worker's hash rate and busy fraction. A figure that is missing or
+   * makes no sense (not a number, negative, a busy fraction above 1) shows as unknown (NaN).
+   */
   void workerReported(String workerId, Object stats) {
     if (!(stats instanceof JsonObject s)) {
       return;
     }
     double hashRate = finite(s.getValue("hashRate"), Double.MAX_VALUE);
     double busy = finite(s.getValue("busyFraction"), 1.0);
-    if (Double.isNaN(hashRate) && Double.isNaN(busy)) {
-      return;
-    }
     WorkerFigures f = figures.get(workerId);
     if (f == null) {
+      if (Double.isNaN(hashRate) && Double.isNaN(busy)) {
+        return; // nothing known yet: no series
+      }
       f = new WorkerFigures();
       figures.put(workerId, f);
       f.hashRateGauge = Gauge.builder("swell.worker.hash.rate", f, x -> x.hashRate)

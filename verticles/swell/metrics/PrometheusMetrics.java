@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One process's meters, served as {@code GET /metrics} in the Prometheus text format: Vert.x's own
- * (HTTP server and client, pools, event loops) when the process's Vert.x was built by
+ * (HTTP servers and clients, pools, Netty's event loops and buffers) when the process's Vert.x was built by
  * {@link #vertx}, the JVM's and the process's, and Swell's ({@code swell_*}), which the roles
  * register on {@link #registry()}. Switched off ({@code metrics: false}), the registry is a
  * Micrometer composite with no backend: every meter is a no-op, nothing is served, and Vert.x runs
@@ -93,7 +94,11 @@ public final class PrometheusMetrics implements AutoCloseable {
       return Vertx.vertx(options);
     }
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName)
-        .setJvmMetricsEnabled(false);
+        .setJvmMetricsEnabled(false)
+        // Netty's: tasks waiting on each event loop, and the buffer allocator's memory.
+        .setNettyMetricsEnabled(true)
+        // Which server a request came to (local: the balancer's port and each endpoint's); bounded by the ports.
+        .addLabels(Label.LOCAL);
     return Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(prometheus)).build();
   }
