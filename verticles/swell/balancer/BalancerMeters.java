@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.vertx.core.json.JsonObject;
 import swell.common.WorkIds;
 import swell.metrics.OwnerCounters;
 import swell.store.CompletedWork;
@@ -61,10 +60,10 @@ final class BalancerMeters {
   /** Workers by state and whether this balancer leads, sampled on the event loop before each scrape. */
   private final Map<WorkerState, AtomicLong> workersByState = new HashMap<>();
   private final AtomicLong leads = new AtomicLong();
-  /** Each worker's last reported hash rate and busy fraction, with its two gauges. Event loop only. */
+  /** Each worker's last reported hash rate and busy fraction, with its two gauges. Event loop only (the map). */
   private final Map<String, WorkerFigures> figures = new HashMap<>();
 
-  /** What one worker's heartbeats said; read by the scrape's thread. */
+  /** What one worker's heartbeats said, copied from its record on the event loop; read by the scrape's thread. */
   private static final class WorkerFigures {
     volatile double hashRate = Double.NaN;
     volatile double busyFraction = Double.NaN;
@@ -272,37 +271,16 @@ final class BalancerMeters {
     };
   }
 
-  /**
-   * A heartbeat's {@code stats}: the worker's hash rate and busy fraction. A figure that is missing or
-   * makes no sense (not a number, negative, a busy fraction above 1) shows as unknown (NaN).
-   */
-  void workerReported(String workerId, Object stats) {
-    if (!(stats instanceof JsonObject s)) {
-      return;
-    }
-    double hashRate = finite(s.getValue("hashRate"), Double.MAX_VALUE);
-    double busy = finite(s.getValue("busyFraction"), 1.0);
-    WorkerFigures f = figures.get(workerId);
-    if (f == null) {
-      if (Double.isNaN(hashRate) && Double.isNaN(busy)) {
-        return; // nothing known yet: no series
-      }
-      f = new WorkerFigures();
-      figures.put(workerId, f);
-      f.hashRateGauge = Gauge.builder("swell.worker.hash.rate", f, x -> x.hashRate)
-          .description("hashes per second over the worker's last heartbeat interval, all its threads")
-          .tag("worker", workerId).strongReference(true).register(registry);
-      f.busyGauge = Gauge.builder("swell.worker.busy.fraction", f, x -> x.busyFraction)
-          .description("share of the worker's compute-thread time spent computing, over its last heartbeat interval")
-          .tag("worker", workerId).strongReference(true).register(registry);
-    }
-    f.hashRate = hashRate;
-    f.busyFraction = busy;
-  }
-
-  private static double finite(Object v, double max) {
-    double d = v instanceof Number n ? n.doubleValue() : Double.NaN;
-    return Double.isFinite(d) && d >= 0 && d <= max ? d : Double.NaN;
+  private WorkerFigures register(String workerId) {
+    WorkerFigures f = new WorkerFigures();
+    figures.put(workerId, f);
+    f.hashRateGauge = Gauge.builder("swell.worker.hash.rate", f, x -> x.hashRate)
+        .description("hashes per second over the worker's last heartbeat interval, all its threads; NaN: not reported")
+        .tag("worker", workerId).strongReference(true).register(registry);
+    f.busyGauge = Gauge.builder("swell.worker.busy.fraction", f, x -> x.busyFraction)
+        .description("share of the worker's compute-thread time spent computing over its last heartbeat interval")
+        .tag("worker", workerId).strongReference(true).register(registry);
+    return f;
   }
 
   /** Drops the gauges of workers the registry forgot: a worker's series ends with it. */
@@ -317,11 +295,24 @@ final class BalancerMeters {
     }
   }
 
-  /** Samples what lives on the event loop (the workers, the lead) for the scrape that follows. */
+  /**
+   * Samples what lives on the event loop for the scrape that follows: workers by state, each
+   * worker's hash rate and busy fraction as its heartbeats reported them (here or, with several
+   * balancers, to another one), and the lead.
+   */
   void sample(WorkerRegistry workers, BooleanSupplier leading) {
     long[] counts = new long[WorkerState.values().length];
     for (WorkerRecord w : workers.all()) {
       counts[w.state().ordinal()]++;
+      WorkerFigures f = figures.get(w.id());
+      if (f == null) {
+        if (Double.isNaN(w.hashRate()) && Double.isNaN(w.busyFraction())) {
+          continue; // nothing reported yet: no series
+        }
+        f = register(w.id());
+      }
+      f.hashRate = w.hashRate();
+      f.busyFraction = w.busyFraction();
     }
     for (WorkerState s : WorkerState.values()) {
       workersByState.get(s).set(counts[s.ordinal()]);

@@ -62,6 +62,8 @@ public final class BalancerVerticle extends VerticleBase {
   private FleetScaler scaler;
   private PollDispatcher dispatcher;
   private PullWaiters pulls;
+  /** The event-bus address in-JVM endpoints hand batches to, or null. */
+  private String inJvmAddress;
   /** Null unless the store is shared by several balancers. */
   private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
@@ -119,6 +121,15 @@ public final class BalancerVerticle extends VerticleBase {
 
   private static StoreTimings storeTimings(PrometheusMetrics metrics) {
     return metrics.enabled() ? new StoreMeters(metrics.registry()) : StoreTimings.NONE;
+  }
+
+  /**
+   * Also takes enqueue batches from endpoints in this JVM over the event bus (the {@code local}
+   * role), at the address returned; call before deploying.
+   */
+  public String serveInJvm() {
+    inJvmAddress = "swell.balancer." + cfg.balancerId() + ".enqueue";
+    return inJvmAddress;
   }
 
   /** The port the balancer listens on, once started (useful when configured as 0). */
@@ -238,9 +249,13 @@ public final class BalancerVerticle extends VerticleBase {
     if (metrics.enabled()) {
       r.get("/metrics").handler(this::metrics);
     }
-    new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded).mount(r);
+    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded);
+    clientRoutes.mount(r);
+    if (inJvmAddress != null) {
+      clientRoutes.serveInJvm(vertx, inJvmAddress);
+    }
     workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
-        this::resultsAdded, this::balancerUrls, meters);
+        this::resultsAdded, this::balancerUrls);
     workerRoutes.mount(r);
     return r;
   }

@@ -155,7 +155,7 @@ final class FleetScaler {
           continue;
         }
         if (w.state() == WorkerState.LAUNCHING) {
-          policy.launchFailed(now, true, "worker " + t.workerId() + " " + t.reason());
+          policy.launchFailed(now, w.launchedAt(), true, "worker " + t.workerId() + " " + t.reason());
         }
         terminate(w, t.reason(), now);
       }
@@ -167,7 +167,7 @@ final class FleetScaler {
     workers.launching(id, now);
     lead.fence().onComplete(fenced -> {
       if (fenced.succeeded() && fenced.result()) {
-        startLaunch(id, reason);
+        startLaunch(id, reason, now);
       } else {
         workers.remove(id);
         log.info("not launching worker {}: this balancer no longer leads ({})", id,
@@ -176,7 +176,7 @@ final class FleetScaler {
     });
   }
 
-  private void startLaunch(String id, String reason) {
+  private void startLaunch(String id, String reason, long launchedAt) {
     event("launch", id, reason);
     log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
@@ -187,7 +187,7 @@ final class FleetScaler {
     }).onFailure(e -> {
       workers.remove(id);
       boolean retryable = !(e instanceof LaunchException le) || le.retryable();
-      policy.launchFailed(clock.getAsLong(), retryable, e.getMessage());
+      policy.launchFailed(clock.getAsLong(), launchedAt, retryable, e.getMessage());
       event("launch-failed", id, e.getMessage());
       if (retryable) {
         log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
@@ -285,6 +285,20 @@ final class FleetScaler {
     }
   }
 
+  /** The planner's last sizing; null under the oldest-wait rule. */
+  private JsonObject planJson() {
+    if (cfg.rule() != ScalingConfig.Rule.PLANNER) {
+      return null;
+    }
+    ScalingPolicy.Plan p = policy.lastPlan();
+    return new JsonObject()
+        .put("desiredWorkers", p.desiredWorkers())
+        .put("backlogIterations", Math.round(p.backlogIterations()))
+        .put("targetDrainMs", cfg.targetDrainMs())
+        .put("workerHashRate", Double.isNaN(p.workerHashRate()) ? null : Math.round(p.workerHashRate()))
+        .put("workerHashRateFrom", p.measured() ? "workers" : "workerHashRateEstimate");
+  }
+
   JsonObject statusJson() {
     long now = clock.getAsLong();
     JsonArray recent = new JsonArray();
@@ -294,6 +308,8 @@ final class FleetScaler {
         .put("fleet", fleet.type())
         .put("minWorkers", cfg.minWorkers())
         .put("maxWorkers", cfg.maxWorkers())
+        .put("rule", cfg.rule().configName())
+        .put("plan", planJson())
         .put("consecutiveLaunchFailures", policy.consecutiveFailures())
         .put("nextLaunchInMs", Math.max(0, policy.nextLaunchAt() - now))
         .put("lastLaunchError", policy.lastFailure())

@@ -19,6 +19,17 @@ public final class WorkerRecord {
   long lastWorkAt;
   long completed;
   int threads;
+  /**
+   * From the worker's last heartbeat (NaN before one carried it, or when it carried a bad value):
+   * hashes per second over its last interval, all threads, and the share of its compute threads'
+   * time spent computing (0..1). The planner reads a worker's capacity from the two together.
+   */
+  double hashRate = Double.NaN;
+  double busyFraction = Double.NaN;
+  /** The works the worker says it completed since it started (its own count, unlike {@code completed}). */
+  long reportedCompleted = -1;
+  /** When those figures came; {@code Long.MIN_VALUE} while none did. */
+  long statsAt = Long.MIN_VALUE;
   /** Heard from since the last cluster sync: its contact goes to the other balancers. */
   boolean contacted;
   /** Results recorded here since the last cluster sync; {@link #completed} counts them already. */
@@ -79,7 +90,57 @@ public final class WorkerRecord {
     return nextTerminateAt;
   }
 
-  void moveTo(WorkerState next, long now) {
+  /** Hashes per second over the worker's last heartbeat interval, all threads; NaN when not known. */
+  public double hashRate() {
+    return hashRate;
+  }
+
+  /** Share of the worker's compute-thread time spent computing over that interval; NaN when not known. */
+  public double busyFraction() {
+    return busyFraction;
+  }
+
+  /**
+   * The figures of one heartbeat. Each that is missing (NaN), not finite or negative, or a busy
+   * fraction above 1, is recorded as unknown: a worker that reports nothing or nonsense is still
+   * served, and the planner falls back to the others or to its estimate.
+   */
+  public void reportStats(double hashRate, double busyFraction, double completed, double threads, long now) {
+    this.hashRate = valid(hashRate, Double.MAX_VALUE);
+    this.busyFraction = valid(busyFraction, 1.0);
+    if (!Double.isNaN(valid(completed, Long.MAX_VALUE))) {
+      reportedCompleted = (long) completed;
+    }
+    if (!Double.isNaN(valid(threads, Integer.MAX_VALUE)) && threads >= 1) {
+      this.threads = (int) threads;
+    }
+    statsAt = now;
+  }
+
+  /**
+   * The figures another balancer heard (with several on one store a worker heartbeats to any of
+   * them), as of that contact; a report heard here since then stands.
+   */
+  void clusterStats(Double hashRate, Double busyFraction, long contactAt) {
+    if (contactAt < statsAt) {
+      return;
+    }
+    this.hashRate = hashRate == null ? Double.NaN : valid(hashRate, Double.MAX_VALUE);
+    this.busyFraction = busyFraction == null ? Double.NaN : valid(busyFraction, 1.0);
+    statsAt = contactAt;
+  }
+
+  private static double valid(double v, double max) {
+    return Double.isFinite(v) && v >= 0 && v <= max ? v : Double.NaN;
+  }
+
+  /** It was handed work, or said it still holds some: idleness counts from here. */
+  public void workedAt(long now) {
+    lastWorkAt = now;
+  }
+
+  /** Moves it to another state, from now; FleetScaler (and the scaling simulation) drive this. */
+  public void moveTo(WorkerState next, long now) {
     if (state != next) {
       state = next;
       since = now;

@@ -117,7 +117,7 @@ public final class WorkerRegistry {
     for (WorkerRecord w : workers.values()) {
       if (w.contacted) {
         out.add(new Coordination.Contact(w.id, w.instanceId, w.threads, w.lastSeen, w.lastWorkAt,
-            w.completedUnsynced, null, null));
+            w.completedUnsynced, known(w.hashRate), known(w.busyFraction)));
         w.contacted = false;
         w.completedUnsynced = 0;
       }
@@ -180,6 +180,9 @@ public final class WorkerRegistry {
         w.threads = c.threads();
       }
       w.lastWorkAt = Math.max(w.lastWorkAt, c.lastWorkAt());
+      if (c.hashRate() != null || c.busyFraction() != null) {
+        w.clusterStats(c.hashRate(), c.busyFraction(), c.lastSeen());
+      }
       w.completed = c.completed() + w.completedUnsynced;
       if (leader && w.state == WorkerState.LAUNCHING && c.lastSeen() > w.since) {
         w.moveTo(WorkerState.ACTIVE, now);
@@ -194,6 +197,23 @@ public final class WorkerRegistry {
     return registered;
   }
 
+  /** A figure for the cluster's table: null when unknown. */
+  private static Double known(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  /** What the worker's last heartbeat said of its compute threads, or null before one did. */
+  private static JsonObject statsJson(WorkerRecord w, long now) {
+    if (w.statsAt == Long.MIN_VALUE) {
+      return null;
+    }
+    return new JsonObject()
+        .put("hashRate", Double.isNaN(w.hashRate) ? null : Math.round(w.hashRate))
+        .put("busyFraction", Double.isNaN(w.busyFraction) ? null : Math.round(w.busyFraction * 1000) / 1000.0)
+        .put("completed", w.reportedCompleted < 0 ? null : w.reportedCompleted)
+        .put("reportedMsAgo", now - w.statsAt);
+  }
+
   public JsonArray toJson(long now) {
     JsonArray out = new JsonArray();
     for (WorkerRecord w : workers.values()) {
@@ -206,7 +226,8 @@ public final class WorkerRegistry {
           .put("lastSeenMsAgo", now - w.lastSeen)
           .put("idleMs", now - w.lastWorkAt)
           .put("threads", w.threads)
-          .put("completed", w.completed);
+          .put("completed", w.completed)
+          .put("stats", statsJson(w, now));
       if (w.state == WorkerState.TERMINATING && w.terminateFailures > 0) {
         j.put("terminateFailures", w.terminateFailures)
             .put("lastTerminateError", w.lastTerminateError)

@@ -52,15 +52,13 @@ final class WorkerRoutes {
   private final Runnable onResults;
   /** The balancers a worker may poll: this one alone, or every balancer of the cluster that is up. */
   private final Supplier<List<String>> balancerUrls;
-  /** Shows each worker's reported hash rate and busy fraction as gauges. */
-  private final BalancerMeters meters;
   /** Results refused because the reporting worker did not hold the lease, and duplicates, for /status. */
   private long resultsNotHolder;
   private long resultsDuplicate;
 
   WorkerRoutes(BalancerConfig cfg, WorkStore store, PollDispatcher dispatcher, WorkerRegistry workers,
                FleetScaler scaler, LongSupplier clock, Context context, Runnable onReturnedWork, Runnable onResults,
-               Supplier<List<String>> balancerUrls, BalancerMeters meters) {
+               Supplier<List<String>> balancerUrls) {
     this.cfg = cfg;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -71,7 +69,6 @@ final class WorkerRoutes {
     this.onReturnedWork = onReturnedWork;
     this.onResults = onResults;
     this.balancerUrls = balancerUrls;
-    this.meters = meters;
   }
 
   void mount(Router router) {
@@ -122,6 +119,11 @@ final class WorkerRoutes {
       throw ApiError.badRequest(field, rule);
     }
     return a;
+  }
+
+  /** A heartbeat's stats are advisory: anything but a number is NaN, which the record ignores, never a 400. */
+  private static double number(JsonObject o, String field) {
+    return o.getValue(field) instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
   // ---- routes ------------------------------------------------------------------------------
@@ -294,13 +296,16 @@ final class WorkerRoutes {
     }
     WorkerRecord w = noteSeen(id, body.getString("instanceId"), 0);
     long now = clock.getAsLong();
+    if (body.getValue("stats") instanceof JsonObject stats) {
+      w.reportStats(number(stats, "hashRate"), number(stats, "busyFraction"), number(stats, "completed"),
+          number(stats, "threads"), now);
+    }
     return Future.fromCompletionStage(store.extend(id, ids, now, cfg.leaseMs()), context)
         .recover(e -> Future.failedFuture(StoreErrors.toApi(e)))
         .map(held -> {
           if (held > 0) {
             w.lastWorkAt = now; // computing a long work is not idleness
           }
-          meters.workerReported(id, body.getValue("stats"));
           JsonObject answer = new JsonObject().put("held", held).put("retire", w.state().leaving());
           List<String> cluster = balancerUrls.get();
           if (cluster.size() > 1) {

@@ -163,9 +163,7 @@ final class BalancerClient {
    * it fails with {@link OutcomeUnknown}. Only a 200 settles a batch whose earlier try went unanswered.
    */
   Future<Reply> sendBatch(Buffer batch) {
-    long start = System.nanoTime();
-    return batchAt(rotation.next(now()), 0, batch)
-        .onComplete(ar -> EndpointMeters.record(meters.enqueueForward, start));
+    return batchAt(rotation.next(now()), 0, batch);
   }
 
   private Future<Reply> batchAt(int index, int tried, Buffer batch) {

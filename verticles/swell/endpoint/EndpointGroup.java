@@ -17,17 +17,24 @@ public final class EndpointGroup extends VerticleBase {
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
   private final PrometheusMetrics metrics;
+  private final String inJvmBalancer;
   private final List<EndpointVerticle> started = new CopyOnWriteArrayList<>();
 
   /** @param metrics the process's meters, served as {@code GET /metrics} unless off */
   public EndpointGroup(EndpointConfig cfg, PrometheusMetrics metrics) {
-    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), metrics);
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), null, metrics);
   }
 
-  /** {@code inFlight} bounds the bodies of every endpoint in the process (the {@code local} role has several). */
-  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight, PrometheusMetrics metrics) {
+  /**
+   * @param inFlight bounds the bodies of every endpoint in the process (the {@code local} role has several)
+   * @param inJvmBalancer see {@link EndpointVerticle#EndpointVerticle(EndpointConfig, InFlightBytes, String,
+   *     PrometheusMetrics)}
+   * @param metrics the process's meters, served as {@code GET /metrics} unless off
+   */
+  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.inFlight = inFlight;
+    this.inJvmBalancer = inJvmBalancer;
     this.metrics = metrics;
   }
 
@@ -41,7 +48,7 @@ public final class EndpointGroup extends VerticleBase {
     // A port of 0 means "any": each copy would get a different one, so it runs alone.
     int instances = cfg.port() == 0 ? 1 : cfg.instances();
     return vertx.deployVerticle(() -> {
-      EndpointVerticle e = new EndpointVerticle(cfg, inFlight, metrics);
+      EndpointVerticle e = new EndpointVerticle(cfg, inFlight, inJvmBalancer, metrics);
       started.add(e);
       return e;
     }, new DeploymentOptions().setInstances(instances));

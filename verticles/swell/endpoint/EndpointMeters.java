@@ -52,7 +52,7 @@ final class EndpointMeters {
   private static Timer forward(MeterRegistry registry, String route) {
     return Timer.builder("swell.endpoint.forward")
         .description("a forward to the balancers, from the first try to its settled answer (resends and failovers"
-            + " included), by route: enqueue_batch, pull, other (reads, acknowledgements, /ready)")
+            + " included), by route: enqueue_batch (in local: over the event bus), pull, other (reads, acks, /ready)")
         .tag("route", route).serviceLevelObjectives(FORWARD_BUCKETS).register(registry);
   }
 

@@ -45,6 +45,7 @@ public final class EndpointVerticle extends VerticleBase {
 
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
+  private final String inJvmBalancer;
   private final PrometheusMetrics metrics;
   /** {@code /metrics} is for the cluster's Prometheus, not for clients: it wants the cluster token. */
   private final byte[] clusterAuth;
@@ -56,18 +57,24 @@ public final class EndpointVerticle extends VerticleBase {
   private long sweeper = -1;
 
   public EndpointVerticle(EndpointConfig cfg) {
-    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), PrometheusMetrics.off());
+    this(cfg, PrometheusMetrics.off());
   }
 
   /** With {@link PrometheusMetrics#on()}, it serves {@code GET /metrics} to holders of the cluster token. */
   public EndpointVerticle(EndpointConfig cfg, PrometheusMetrics metrics) {
-    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), metrics);
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), null, metrics);
   }
 
-  /** {@code inFlight} is shared by every endpoint of the process: they share its heap (and {@code metrics}, its meters). */
-  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight, PrometheusMetrics metrics) {
+  /**
+   * @param inFlight shared by every endpoint of the process: they share its heap
+   * @param inJvmBalancer the event-bus address of a balancer in this JVM to hand enqueued works to
+   *     (the {@code local} role), or null to forward them over HTTP; other requests go over HTTP
+   * @param metrics the process's meters (shared too); {@code GET /metrics} serves them unless off
+   */
+  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.inFlight = inFlight;
+    this.inJvmBalancer = inJvmBalancer;
     this.metrics = metrics;
     this.clusterAuth = ClusterToken.bearer(cfg.clusterToken());
   }
@@ -84,7 +91,9 @@ public final class EndpointVerticle extends VerticleBase {
         cfg.forwardTimeoutMs(), cfg.balancerMode(), meters);
     deadlines = new BodyDeadlines(cfg.bodyTimeoutMs());
     sweeper = vertx.setPeriodic(Math.max(10, Math.min(MAX_SWEEP_MS, cfg.bodyTimeoutMs() / 4)), t -> deadlines.sweep());
-    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(balancers, meters, cfg.forwardMaxInFlight(),
+    BatchForward forward = inJvmBalancer == null ? BatchForward.http(balancers)
+        : BatchForward.inJvm(vertx, inJvmBalancer, cfg.forwardTimeoutMs());
+    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(forward, meters, cfg.forwardMaxInFlight(),
         cfg.forwardBatchMax(), cfg.forwardQueueMax()), deadlines);
     long requestTimeoutMs = cfg.limits().requestTimeoutMs();
     TimeoutHandler timeout = TimeoutHandler.create(requestTimeoutMs, 503);

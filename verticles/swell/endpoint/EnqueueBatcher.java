@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import swell.common.ApiError;
-import swell.common.EnqueueFrames;
 import swell.common.EnqueueFrames.Frame;
 
 import java.util.ArrayDeque;
@@ -38,7 +37,7 @@ final class EnqueueBatcher {
   private record Waiting(Frame frame, Promise<Answer> answer) {
   }
 
-  private final BalancerClient balancers;
+  private final BatchForward forward;
   private final EndpointMeters meters;
   private final int maxInFlight;
   private final int maxBatch;
@@ -46,8 +45,8 @@ final class EnqueueBatcher {
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  EnqueueBatcher(BalancerClient balancers, EndpointMeters meters, int maxInFlight, int maxBatch, int maxWaiting) {
-    this.balancers = balancers;
+  EnqueueBatcher(BatchForward forward, EndpointMeters meters, int maxInFlight, int maxBatch, int maxWaiting) {
+    this.forward = forward;
     this.meters = meters;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
@@ -93,7 +92,7 @@ final class EnqueueBatcher {
     }
   }
 
-  /** Sends one batch; from here on only the encoded batch holds the bodies, until it is answered. */
+  /** Sends one batch; from here on only the batch holds the bodies, until it is answered. */
   private void send(List<Frame> frames, List<Promise<Answer>> answers) {
     inFlight++;
     meters.batchWorks.record(frames.size());
@@ -101,14 +100,16 @@ final class EnqueueBatcher {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = frames.get(i).id();
     }
-    balancers.sendBatch(EnqueueFrames.encode(frames)).onComplete(ar -> {
+    long start = System.nanoTime();
+    forward.send(frames).onComplete(ar -> {
+      EndpointMeters.record(meters.enqueueForward, start);
       inFlight--;
       settle(ids, answers, ar);
       pump();
     });
   }
 
-  private void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BalancerClient.Reply> ar) {
+  private void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BatchForward.Reply> ar) {
     if (ar.failed()) {
       if (ar.cause() instanceof BalancerClient.OutcomeUnknown) {
         meters.enqueueUnknown.increment(ids.length);
@@ -122,15 +123,17 @@ final class EnqueueBatcher {
       answers.forEach(p -> p.fail(e));
       return;
     }
-    BalancerClient.Reply reply = ar.result();
+    BatchForward.Reply reply = ar.result();
     if (reply.status() != 200) {
       // The whole batch was refused (a full store, say) and nothing of it stored: every work gets that answer.
-      Answer same = new Answer(reply.status(), bodyOrEmpty(reply.body()).toBuffer(), reply.retryAfter());
+      JsonObject why = reply.body() != null ? reply.body()
+          : new JsonObject().put("error", "balancer_error").put("message", "the balancer answered " + reply.status());
+      Answer same = new Answer(reply.status(), why.toBuffer(), reply.retryAfter());
       answers.forEach(p -> p.complete(same));
       return;
     }
     try {
-      JsonArray results = reply.body().toJsonObject().getJsonArray("results");
+      JsonArray results = reply.body().getJsonArray("results");
       for (int i = 0; i < ids.length; i++) {
         JsonObject r = results.getJsonObject(i);
         String id = r.getString("id");
@@ -161,11 +164,4 @@ final class EnqueueBatcher {
         + "may or may not be stored; ask GET /work/" + id + " before enqueueing it again", id));
   }
 
-  private static JsonObject bodyOrEmpty(Buffer b) {
-    try {
-      return b == null || b.length() == 0 ? new JsonObject() : b.toJsonObject();
-    } catch (RuntimeException e) {
-      return new JsonObject().put("error", "balancer_error").put("message", b.toString());
-    }
-  }
 }

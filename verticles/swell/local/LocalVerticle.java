@@ -25,6 +25,7 @@ public final class LocalVerticle extends VerticleBase {
   private final IntConsumer exit;
   private final PrometheusMetrics metrics;
   private BalancerVerticle balancer;
+  private String inJvmAddress;
   private final List<EndpointGroup> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
@@ -58,6 +59,7 @@ public final class LocalVerticle extends VerticleBase {
     return settleToken().compose(settled -> {
       cfg = settled;
       balancer = new BalancerVerticle(cfg.balancer(), exit, metrics);
+      inJvmAddress = balancer.serveInJvm();
       return vertx.deployVerticle(balancer);
     }).compose(id -> {
       String url = "http://127.0.0.1:" + balancer.port();
@@ -65,7 +67,8 @@ public final class LocalVerticle extends VerticleBase {
       // One bound on bodies in flight for all endpoints: they share this JVM's heap.
       InFlightBytes inFlight = new InFlightBytes(cfg.endpoint(0, url).maxInFlightBytes());
       for (int port : cfg.endpointPorts()) {
-        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight, metrics);
+        // Works go to the balancer in this JVM without an HTTP hop; pulls and the rest still use HTTP.
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight, inJvmAddress, metrics);
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }

@@ -39,6 +39,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final ChainPool.Computation computation;
   private WebClient client;
   private ChainPool pool;
+  private ComputeStats computeStats;
   private int urlIndex;
   /** Which balancer each poll goes to: the same one until it fails, or (spread) each in turn. */
   private BalancerRotation rotation;
@@ -83,6 +84,7 @@ public final class WorkerVerticle extends VerticleBase {
         .setIdleTimeout((int) (cfg.pollWaitMs() / 1000) + 60)
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(4));
     pool = new ChainPool(cfg.threads(), cfg.workerId(), computation);
+    computeStats = new ComputeStats(cfg.threads(), pool.totals());
     useBalancers(cfg.balancerUrls());
     lastContact = System.currentTimeMillis();
     register();
@@ -281,10 +283,18 @@ public final class WorkerVerticle extends VerticleBase {
     if (left) {
       return;
     }
+    ComputeStats.Interval interval = computeStats.next(pool.totals());
+    JsonObject stats = new JsonObject()
+        .put("busyFraction", interval.busyFraction())
+        .put("completed", completed)
+        .put("threads", cfg.threads());
+    if (!Double.isNaN(interval.hashRate())) {
+      stats.put("hashRate", interval.hashRate()); // the balancer plans with it; unknown until a work finished
+    }
     JsonObject beat = new JsonObject()
         .put("workerId", cfg.workerId())
         .put("running", new JsonArray(new ArrayList<>(inFlight)))
-        .put("stats", new JsonObject().put("completed", completed).put("threads", cfg.threads()));
+        .put("stats", stats);
     post("/workers/heartbeat", beat)
         .expecting(HttpResponseExpectation.SC_OK)
         .onSuccess(resp -> {

@@ -154,6 +154,36 @@ class BalancerFleetTest {
     ok(call("POST", "/workers/leaving", new JsonObject().put("workerId", workerId), workerId));
   }
 
+  private JsonObject heartbeatWithStats(String workerId, JsonObject stats) {
+    return ok(call("POST", "/workers/heartbeat", new JsonObject().put("workerId", workerId)
+        .put("running", new JsonArray()).put("stats", stats), workerId));
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void heartbeatStatsShowInStatusAndABadValueIsIgnoredNotRefused(Vertx vertx, @TempDir Path dir) throws Exception {
+    deploy(vertx, conf(dir, Ports.free()), new FakeFleet()).get(30, TimeUnit.SECONDS);
+    register("w-hand");
+    assertThat(workers().get("w-hand").getValue("stats")).as("no heartbeat yet").isNull();
+
+    heartbeatWithStats("w-hand", new JsonObject().put("hashRate", 9_876_543.2).put("busyFraction", 0.75)
+        .put("completed", 12).put("threads", 2));
+    JsonObject stats = workers().get("w-hand").getJsonObject("stats");
+    assertThat(stats.getLong("hashRate")).isEqualTo(9_876_543L);
+    assertThat(stats.getDouble("busyFraction")).isEqualTo(0.75);
+    assertThat(stats.getLong("completed")).isEqualTo(12);
+    assertThat(workers().get("w-hand").getInteger("threads")).isEqualTo(2);
+
+    heartbeatWithStats("w-hand", new JsonObject().put("hashRate", -5).put("busyFraction", "most"));
+    stats = workers().get("w-hand").getJsonObject("stats");
+    assertThat(stats.getValue("hashRate")).as("negative: unknown").isNull();
+    assertThat(stats.getValue("busyFraction")).as("not a number: unknown").isNull();
+
+    JsonObject old = ok(call("POST", "/workers/heartbeat", new JsonObject().put("workerId", "w-hand")
+        .put("running", new JsonArray()).put("stats", "fast"), "w-hand"));
+    assertThat(old.getBoolean("retire")).as("stats that are no object are ignored").isFalse();
+  }
+
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aWorkerWhoseStopFailedStaysVisibleAndIsStoppedOnceTheFleetAnswers(Vertx vertx, @TempDir Path dir)

@@ -2,7 +2,6 @@ package swell.balancer;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import swell.common.WorkIds;
 import swell.store.Completion;
@@ -89,19 +88,20 @@ class BalancerMetersTest {
   }
 
   @Test
-  void aWorkersFiguresAreGaugesUntilTheRegistryForgetsIt() {
+  void aWorkersReportedFiguresAreGaugesUntilTheRegistryForgetsIt() {
     WorkerRegistry workers = new WorkerRegistry();
-    workers.seen("w-1", null, 2, NOW);
-    meters.workerReported("w-1", new JsonObject().put("hashRate", 5e5).put("busyFraction", 0.5));
-    meters.workerReported("w-1", new JsonObject().put("hashRate", "fast").put("busyFraction", 1.5)); // nonsense
-    meters.workerReported("w-2", null); // an older worker sends no figures: no gauges
-    assertThat(registry.get("swell.worker.hash.rate").tag("worker", "w-1").gauge().value()).isNaN();
-    meters.workerReported("w-1", new JsonObject().put("hashRate", 6e5).put("busyFraction", 0.75));
+    workers.seen("w-1", null, 2, NOW).reportStats(5e5, 0.5, 10, 2, NOW);
+    workers.seen("w-2", null, 2, NOW); // an older worker that sends no figures: no series
     meters.sample(workers, () -> true);
-    assertThat(registry.get("swell.worker.hash.rate").tag("worker", "w-1").gauge().value()).isEqualTo(6e5);
-    assertThat(registry.get("swell.worker.busy.fraction").tag("worker", "w-1").gauge().value()).isEqualTo(0.75);
-    assertThat(registry.get("swell.workers").tag("state", "active").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("swell.worker.hash.rate").tag("worker", "w-1").gauge().value()).isEqualTo(5e5);
+    assertThat(registry.get("swell.worker.busy.fraction").tag("worker", "w-1").gauge().value()).isEqualTo(0.5);
     assertThat(registry.find("swell.worker.hash.rate").tag("worker", "w-2").gauge()).isNull();
+    assertThat(registry.get("swell.workers").tag("state", "active").gauge().value()).isEqualTo(2);
+
+    workers.get("w-1").reportStats(Double.NaN, 1.5, 10, 2, NOW + 5_000); // nothing, and nonsense: unknown
+    meters.sample(workers, () -> true);
+    assertThat(registry.get("swell.worker.hash.rate").tag("worker", "w-1").gauge().value()).isNaN();
+    assertThat(registry.get("swell.worker.busy.fraction").tag("worker", "w-1").gauge().value()).isNaN();
 
     workers.remove("w-1");
     meters.forgetWorkers(workers);

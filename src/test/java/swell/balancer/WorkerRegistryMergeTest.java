@@ -83,4 +83,25 @@ class WorkerRegistryMergeTest {
     assertThat(registry.takeForgotten()).containsExactly("w-1", "w-2");
     assertThat(registry.takeForgotten()).isEmpty();
   }
+
+  @Test
+  void aWorkersHashRateHeardByOneBalancerReachesTheLeadersPlanner() {
+    WorkerRegistry follower = new WorkerRegistry();
+    follower.seen("w-1", null, 2, T0).reportStats(9_000_000, 0.9, 4, 2, T0);
+    assertThat(follower.takeContacts()).singleElement().satisfies(c -> {
+      assertThat(c.hashRate()).isEqualTo(9_000_000.0);
+      assertThat(c.busyFraction()).isEqualTo(0.9);
+    });
+
+    WorkerRegistry leader = new WorkerRegistry();
+    leader.launching("w-1", T0 - 90_000);
+    leader.merge(List.of(new Coordination.Worker("w-1", null, 2, T0, T0, 4, 9_000_000.0, 0.9, true, "launching",
+        T0 - 90_000, T0 - 90_000, null, null)), true, T0 + 1);
+    assertThat(leader.get("w-1").hashRate()).isEqualTo(9_000_000.0);
+    assertThat(leader.get("w-1").busyFraction()).isEqualTo(0.9);
+
+    leader.get("w-1").reportStats(8_000_000, 0.5, 5, 2, T0 + 5_000);
+    leader.merge(List.of(row("w-1", true, "active", T0, 4, null)), true, T0 + 6_000);
+    assertThat(leader.get("w-1").hashRate()).as("a newer report heard here stands").isEqualTo(8_000_000.0);
+  }
 }

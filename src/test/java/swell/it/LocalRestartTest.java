@@ -68,6 +68,8 @@ class LocalRestartTest {
         .put("maxWorkers", 2)
         .put("scaleOutAfterMs", 100)
         .put("scaleOutCooldownMs", 0)
+        // four works of seconds each: draining them within a second asks the planner for both workers
+        .put("targetDrainMs", 1000)
         .put("idleTimeoutMs", 120_000)
         .put("bootTimeoutMs", 30_000)
         .put("tickMs", 100);

@@ -57,6 +57,8 @@ class ProcessFleetTest {
         .put("maxWorkers", 2)
         .put("scaleOutAfterMs", 200)
         .put("scaleOutCooldownMs", 500)
+        // 60 works of 100,000 iterations take one worker about a second: drain them in half of one
+        .put("targetDrainMs", 500)
         .put("idleTimeoutMs", 2000)
         .put("bootTimeoutMs", 60_000)
         .put("tickMs", 100);
