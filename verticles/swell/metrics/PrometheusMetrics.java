@@ -15,16 +15,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One process's meters, served as {@code GET /metrics} in the Prometheus text format: Vert.x's own
- * (HTTP servers and clients, pools, Netty's event loops and buffers) when the process's Vert.x was built by
- * {@link #vertx}, the JVM's and the process's, and Swell's ({@code swell_*}), which the roles
+ * (HTTP servers and clients, pools, the event bus, Netty's event loops and buffers) when the
+ * process's Vert.x was built by {@link #vertx}, the JVM's and the process's, and Swell's
+ * ({@code swell_*}), which the roles
  * register on {@link #registry()}. Switched off ({@code metrics: false}), the registry is a
  * Micrometer composite with no backend: every meter is a no-op, nothing is served, and Vert.x runs
  * without metrics.
@@ -86,8 +86,10 @@ public final class PrometheusMetrics implements AutoCloseable {
   }
 
   /**
-   * A Vert.x reporting its HTTP servers and clients, pools and event loops into this registry (when
-   * on). Swell binds the JVM's meters itself, so Vert.x's copy of them stays off.
+   * A Vert.x reporting its HTTP servers and clients, pools, event bus and Netty event loops into this
+   * registry (when on): vertx-micrometer's meters, but the HTTP servers' from
+   * {@link LeanHttpServerMetrics} (see {@link SwellVertxMetrics}). Swell binds the JVM's meters
+   * itself, so Vert.x's copy of them stays off.
    */
   public Vertx vertx(VertxOptions options) {
     if (prometheus == null) {
@@ -97,10 +99,10 @@ public final class PrometheusMetrics implements AutoCloseable {
         .setJvmMetricsEnabled(false)
         // Netty's: tasks waiting on each event loop, and the buffer allocator's memory.
         .setNettyMetricsEnabled(true)
-        // Which server a request came to (local: the balancer's port and each endpoint's); bounded by the ports.
-        .addLabels(Label.LOCAL);
+        // Served by LeanHttpServerMetrics instead: see SwellVertxMetrics.
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     return Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(prometheus)).build();
+        .withMetrics(new SwellVertxMetrics(prometheus)).build();
   }
 
   /** Everything registered, in the Prometheus text format. CPU work of a few milliseconds: not on an event loop. */

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -81,6 +82,9 @@ class MetricsTest {
         .put("stats", new JsonObject().put("hashRate", 1234.5).put("busyFraction", 0.25)).toBuffer().getBytes(), asWorker);
     assertThat(alice.pull(2).size()).isEqualTo(2);
 
+    // The queue gauges show counts at most a second old (the scaler's, or a scrape's own read).
+    SwellHttp.await("the gauges to show the pull", Duration.ofSeconds(5),
+        () -> scrape(swell.balancerUrl()).get("swell_results_unpulled{scope=\"balancer\"}") == 1.0);
     Map<String, Double> m = scrape(swell.balancerUrl());
     assertThat(m).containsEntry("swell_works_enqueued_total{owner=\"alice\"}", 5.0)
         .containsEntry("swell_works_leased_total", 3.0)
@@ -101,8 +105,16 @@ class MetricsTest {
     assertThat(m.get("swell_works_oldest_pending_age_seconds{scope=\"balancer\"}")).isGreaterThanOrEqualTo(0.0);
     assertThat(m.get("swell_store_commit_seconds_count")).isGreaterThan(0.0);
     assertThat(m.get("swell_store_commit_operations_sum")).isGreaterThanOrEqualTo(m.get("swell_store_commit_seconds_count"));
-    // Vert.x's own server metrics, and the JVM's and the process's.
-    assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_requests_total"))
+    // Vert.x's own server metrics (made by Swell's lean implementation), and the JVM's and the process's.
+    assertThat(m.entrySet()).anySatisfy(e -> {
+      assertThat(e.getKey()).startsWith("vertx_http_server_requests_total{code=\"200\",local=")
+          .endsWith(",method=\"POST\"}");
+      assertThat(e.getValue()).isGreaterThanOrEqualTo(4.0);
+    });
+    assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_response_time_seconds_count"))
+        .anyMatch(k -> k.startsWith("vertx_http_server_active_connections"))
+        .anyMatch(k -> k.startsWith("vertx_pool_"))
+        .anyMatch(k -> k.startsWith("netty_eventexecutor_tasks_pending"))
         .anyMatch(k -> k.startsWith("jvm_memory_used_bytes"))
         .anyMatch(k -> k.startsWith("jvm_gc_"))
         .anyMatch(k -> k.startsWith("jvm_threads_live_threads"))
