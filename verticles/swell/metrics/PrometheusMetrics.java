@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One process's meters, served as {@code GET /metrics} in the Prometheus text format: Vert.x's own
- * (HTTP servers and clients, pools, the event bus, Netty's event loops and buffers) when the
+ * (HTTP servers and clients, pools, Netty's event loops and buffers) when the
  * process's Vert.x was built by {@link #vertx}, the JVM's and the process's, and Swell's
  * ({@code swell_*}), which the roles
  * register on {@link #registry()}. Switched off ({@code metrics: false}), the registry is a
@@ -86,8 +86,8 @@ public final class PrometheusMetrics implements AutoCloseable {
   }
 
   /**
-   * A Vert.x reporting its HTTP servers and clients, pools, event bus and Netty event loops into this
-   * registry (when on): vertx-micrometer's meters, but the HTTP servers' from
+   * A Vert.x reporting its HTTP servers and clients, pools and Netty event loops into this registry
+   * (when on): vertx-micrometer's meters, but the HTTP servers' from
    * {@link LeanHttpServerMetrics} (see {@link SwellVertxMetrics}). Swell binds the JVM's meters
    * itself, so Vert.x's copy of them stays off.
    */
@@ -100,7 +100,11 @@ public final class PrometheusMetrics implements AutoCloseable {
         // Netty's: tasks waiting on each event loop, and the buffer allocator's memory.
         .setNettyMetricsEnabled(true)
         // Served by LeanHttpServerMetrics instead: see SwellVertxMetrics.
-        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+        // In local every enqueue batch crosses the event bus (a request and its reply), and vertx-micrometer
+        // registers and looks up meters with fresh tags for each message: measured as the costliest
+        // meters of the enqueue path (bench/README.md), for nothing an operator watches.
+        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
     return Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new SwellVertxMetrics(prometheus)).build();
   }
