@@ -207,7 +207,7 @@ final class BalancerMeters {
     }
     if (outcome.recorded() == results.size()) {
       for (int i = 0; i < results.size(); i++) {
-        sinceEnqueue(toCompletion, WorkIds.millis(results.get(i).id()), now);
+        sinceEnqueue(toCompletion, WorkIds.createdAtMs(results.get(i).id()), now);
       }
     }
   }
@@ -218,7 +218,7 @@ final class BalancerMeters {
     }
     pulled.add(owner, results.size());
     for (int i = 0; i < results.size(); i++) {
-      sinceEnqueue(toPull, WorkIds.millis(results.get(i).id()), now);
+      sinceEnqueue(toPull, WorkIds.createdAtMs(results.get(i).id()), now);
     }
   }
 

@@ -67,6 +67,7 @@ public final class BalancerVerticle extends VerticleBase {
   /** Null unless the store is shared by several balancers. */
   private ClusterSync cluster;
   private WorkerRoutes workerRoutes;
+  private DashboardRoutes dashboard;
   private HttpServer server;
   /** Null until the fleet is reconciled: requests before that are answered 503. */
   private Router router;
@@ -120,7 +121,7 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   private static StoreTimings storeTimings(PrometheusMetrics metrics) {
-    return metrics.enabled() ? new StoreMeters(metrics.registry()) : StoreTimings.NONE;
+    return metrics.counting() ? new StoreMeters(metrics.registry()) : StoreTimings.NONE;
   }
 
   /**
@@ -142,11 +143,12 @@ public final class BalancerVerticle extends VerticleBase {
     WorkStore opened = storeFactory.apply(vertx);
     queueStats = new StatsCache(() -> opened.stats(clock.getAsLong()), System::nanoTime, StatsCache.MAX_AGE_NANOS);
     meters = new BalancerMeters(metrics.registry(), queueStats, opened.shared());
-    // Off, the store is not wrapped at all: the baseline the overhead is measured against (bench/README.md).
-    store = metrics.enabled() ? new MeteredWorkStore(opened, meters, queueStats) : opened;
+    // With nothing counting (metrics off), the store is not wrapped: the baseline of bench/metrics-overhead.sh.
+    store = metrics.counting() ? new MeteredWorkStore(opened, meters, queueStats) : opened;
     Scheduler scheduler = new VertxScheduler(vertx, context);
     dispatcher = new PollDispatcher(store, scheduler, clock, cfg.leaseLimits(), cfg.leaseMs());
     pulls = new PullWaiters(store, scheduler, clock);
+    dashboard = new DashboardRoutes(store.shared(), clock.getAsLong());
     return Future.fromCompletionStage(store.open(clock.getAsLong()), context)
         .compose(v -> bind())
         .compose(v -> joinCluster())
@@ -166,6 +168,7 @@ public final class BalancerVerticle extends VerticleBase {
           timers.add(vertx.setPeriodic(sweepEvery, t -> expire()));
           timers.add(vertx.setPeriodic(cfg.scaling().tickMs(), t -> scaleTick()));
           timers.add(vertx.setPeriodic(PURGE_EVERY_MS, t -> purge()));
+          timers.add(vertx.setPeriodic(dashboard.sampleEveryMs(), t -> sampleHistory()));
           if (cluster != null) {
             cluster.start(scaler);
           }
@@ -241,6 +244,7 @@ public final class BalancerVerticle extends VerticleBase {
   private Router routes() {
     Router r = Router.router(vertx);
     HttpErrors.install(r);
+    dashboard.mountFiles(r); // the page and its chart library hold no data: served before the token check
     r.route().handler(this::authorize);
     r.route().handler(TimeoutHandler.create(cfg.limits().requestTimeoutMs() + cfg.maxWaitMs(), 503));
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
@@ -249,13 +253,15 @@ public final class BalancerVerticle extends VerticleBase {
     if (metrics.enabled()) {
       r.get("/metrics").handler(this::metrics);
     }
-    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded);
+    dashboard.mountHistory(r);
+    ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded,
+        dashboard.history());
     clientRoutes.mount(r);
     if (inJvmAddress != null) {
       clientRoutes.serveInJvm(vertx, inJvmAddress);
     }
     workerRoutes = new WorkerRoutes(cfg, store, dispatcher, workers, scaler, clock, context, this::workAdded,
-        this::resultsAdded, this::balancerUrls);
+        this::resultsAdded, this::balancerUrls, dashboard.history());
     workerRoutes.mount(r);
     return r;
   }
@@ -369,12 +375,16 @@ public final class BalancerVerticle extends VerticleBase {
 
   private void logExpiry(ExpiryOutcome out) {
     for (ExpiryOutcome.ExpiredLease l : out.requeued()) {
-      log.warn("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
-          l.id(), l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "lease_expired").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("lease of work {} expired without a heartbeat from worker {} (delivery {}); back in the queue",
+              l.id(), l.workerId(), l.attempts());
     }
     for (ExpiryOutcome.ExpiredLease l : out.failed()) {
-      log.error("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
-          l.workerId(), l.attempts());
+      log.atWarn().addKeyValue("event", "work_failed").addKeyValue("workId", l.id().toString())
+          .addKeyValue("workerId", l.workerId()).addKeyValue("attempt", l.attempts())
+          .log("work {} failed: its lease expired on worker {} after {} deliveries (maxAttempts)", l.id(),
+              l.workerId(), l.attempts());
     }
     if (!out.handOutsReturned().isEmpty()) {
       resultsAdded();
@@ -396,6 +406,14 @@ public final class BalancerVerticle extends VerticleBase {
         .onSuccess(s -> scaler.tick(s))
         .onFailure(e -> log.warn("scaler tick skipped: the store did not answer ({})", e.toString()));
     workers.forgetSilent(now, Math.max(cfg.leaseMs() * 4, FORGET_SILENT_MIN_MS));
+  }
+
+  /** The dashboard's next sample: the store's counts now, beside this balancer's counters. */
+  private void sampleHistory() {
+    long now = clock.getAsLong();
+    Future.fromCompletionStage(store.stats(now), context)
+        .onSuccess(s -> dashboard.history().record(now, s))
+        .onFailure(e -> log.debug("dashboard sample skipped: the store did not answer ({})", e.toString()));
   }
 
   /** Results past their retention go; with several balancers the leader does it for all. */

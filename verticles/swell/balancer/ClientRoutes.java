@@ -14,6 +14,7 @@ import swell.common.EnqueueFrames;
 import swell.common.InJvm;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.common.WorkLog;
 import swell.store.CompletedWork;
 import swell.store.EnqueueOutcome;
 import swell.store.NewWork;
@@ -45,15 +46,18 @@ final class ClientRoutes {
   private final PullWaiters pulls;
   /** Told when works were stored, so waiting workers get them. */
   private final Runnable onNewWork;
+  /** Counts the works stored and results pulled here, for the dashboard. */
+  private final StatusHistory history;
 
   ClientRoutes(BalancerConfig cfg, WorkStore store, LongSupplier clock, Context context, PullWaiters pulls,
-               Runnable onNewWork) {
+               Runnable onNewWork, StatusHistory history) {
     this.cfg = cfg;
     this.store = store;
     this.clock = clock;
     this.context = context;
     this.pulls = pulls;
     this.onNewWork = onNewWork;
+    this.history = history;
   }
 
   void mount(Router router) {
@@ -109,6 +113,8 @@ final class ClientRoutes {
             throw refusal(outcome.result());
           }
           if (outcome.created()) {
+            history.enqueued(1);
+            WorkLog.enqueued(outcome.id(), work.owner());
             onNewWork.run();
           }
           return new JsonObject().put("id", outcome.id().toString());
@@ -175,14 +181,18 @@ final class ClientRoutes {
     Future<List<EnqueueOutcome>> stored = valid.isEmpty() ? Future.succeededFuture(List.of())
         : Future.fromCompletionStage(store.enqueue(valid), context);
     return stored.recover(e -> Future.failedFuture(StoreErrors.toApi(e))).map(outcomes -> {
-      boolean created = false;
+      int created = 0;
       for (int j = 0; j < outcomes.size(); j++) {
         EnqueueOutcome o = outcomes.get(j);
         answers[validAt.get(j)] = o.stored() ? new JsonObject().put("id", o.id().toString())
             : errorAnswer(refusal(o.result()));
-        created |= o.created();
+        if (o.created()) {
+          WorkLog.enqueued(o.id(), valid.get(j).owner());
+          created++;
+        }
       }
-      if (created) {
+      if (created > 0) {
+        history.enqueued(created);
         onNewWork.run();
       }
       return new JsonObject().put("results", new JsonArray(List.of((Object[]) answers)));
@@ -240,6 +250,7 @@ final class ClientRoutes {
       @Override
       public void answer(List<CompletedWork> results) {
         if (!ctx.response().closed() && !ctx.response().ended()) {
+          history.pulled(results.size());
           ctx.response().putHeader("Content-Type", "application/json").end(WireJson.results(results));
         }
       }

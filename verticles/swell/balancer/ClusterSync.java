@@ -139,8 +139,9 @@ final class ClusterSync {
         .recover(e -> {
           Leadership.Change change = leadership.renewFailed(clock.getAsLong());
           if (change == Leadership.Change.LOST) {
-            log.warn("balancer {} stops leading the scaler: the store has not answered for {} ms ({})",
-                cfg.balancerId(), cfg.leaderTtlMs() * 3 / 4, e.getMessage());
+            log.atWarn().addKeyValue("event", "leader_lost")
+                .log("balancer {} stops leading the scaler: the store has not answered for {} ms ({})",
+                    cfg.balancerId(), cfg.leaderTtlMs() * 3 / 4, e.getMessage());
           }
           return Future.succeededFuture();
         });
@@ -149,13 +150,16 @@ final class ClusterSync {
   private void changed(Leadership.Change change, Coordination.Leader leader) {
     switch (change) {
       case GAINED -> {
-        log.info("balancer {} leads the scaler now (epoch {})", cfg.balancerId(), leader.epoch());
+        log.atInfo().addKeyValue("event", "leader_gained").addKeyValue("epoch", leader.epoch())
+            .log("balancer {} leads the scaler now (epoch {})", cfg.balancerId(), leader.epoch());
         if (scaler != null) {
           scaler.becameLeader();
         }
       }
-      case LOST -> log.warn("balancer {} no longer leads the scaler: {} does (epoch {})", cfg.balancerId(),
-          leader == null ? "nobody" : leader.holder(), leader == null ? "-" : leader.epoch());
+      case LOST -> log.atWarn().addKeyValue("event", "leader_lost")
+          .addKeyValue("leader", leader == null ? "" : leader.holder())
+          .log("balancer {} no longer leads the scaler: {} does (epoch {})", cfg.balancerId(),
+              leader == null ? "nobody" : leader.holder(), leader == null ? "-" : leader.epoch());
       case NONE -> {
       }
     }

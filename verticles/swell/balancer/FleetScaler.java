@@ -114,7 +114,9 @@ final class FleetScaler {
         String detail = (known != null ? "called in before the fleet listed it" : "found running")
             + " (" + m.instanceId() + ")";
         event("adopt", m.workerId(), detail);
-        log.info("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
+        log.atInfo().addKeyValue("event", "worker_adopted").addKeyValue("workerId", m.workerId())
+            .addKeyValue("workerInstanceId", m.instanceId())
+            .log("adopted worker {} from the {} fleet: {}", m.workerId(), fleet.type(), detail);
       }
       if (members.size() > cfg.maxWorkers()) {
         log.info("the {} fleet runs {} workers, more than maxWorkers={}: the surplus retires once registered",
@@ -178,8 +180,11 @@ final class FleetScaler {
 
   private void startLaunch(String id, String reason, long launchedAt) {
     event("launch", id, reason);
-    log.info("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
+    log.atInfo().addKeyValue("event", "worker_launching").addKeyValue("workerId", id).addKeyValue("reason", reason)
+        .log("launching worker {} on the {} fleet: {}", id, fleet.type(), reason);
     fleet.launch(id).onSuccess(member -> {
+      log.atInfo().addKeyValue("event", "worker_launched").addKeyValue("workerId", id)
+          .addKeyValue("workerInstanceId", member.instanceId()).log("worker {} launched as {}", id, member.instanceId());
       WorkerRecord w = workers.adopt(member, clock.getAsLong());
       if (w.state() == WorkerState.TERMINATING) {
         requestStop(w); // terminated while it launched: now there is something to stop
@@ -190,9 +195,11 @@ final class FleetScaler {
       policy.launchFailed(clock.getAsLong(), launchedAt, retryable, e.getMessage());
       event("launch-failed", id, e.getMessage());
       if (retryable) {
-        log.warn("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
+        log.atWarn().addKeyValue("event", "launch_failed").addKeyValue("workerId", id)
+            .log("launching worker {} failed, retrying after back-off: {}", id, e.getMessage());
       } else {
-        log.error("launching worker {} failed; no more launches until the config is fixed: {}", id, e.getMessage());
+        log.atError().addKeyValue("event", "launch_failed").addKeyValue("workerId", id)
+            .log("launching worker {} failed; no more launches until the config is fixed: {}", id, e.getMessage());
       }
     });
   }
@@ -210,7 +217,8 @@ final class FleetScaler {
     }
     w.moveTo(WorkerState.RETIRING, now);
     event("retire", id, reason);
-    log.info("retiring worker {}: {}", id, reason);
+    log.atInfo().addKeyValue("event", "worker_retiring").addKeyValue("workerId", id).addKeyValue("reason", reason)
+        .log("retiring worker {}: {}", id, reason);
     onRetire.accept(id);
   }
 
@@ -236,7 +244,9 @@ final class FleetScaler {
     if (w.state() != WorkerState.TERMINATING) {
       w.moveTo(WorkerState.TERMINATING, now);
       event("terminate", w.id(), reason);
-      log.info("terminating worker {} ({}): {}", w.id(), w.instanceId, reason);
+      log.atInfo().addKeyValue("event", "worker_terminating").addKeyValue("workerId", w.id())
+          .addKeyValue("workerInstanceId", w.instanceId == null ? "" : w.instanceId).addKeyValue("reason", reason)
+          .log("terminating worker {} ({}): {}", w.id(), w.instanceId, reason);
       onRetire.accept(w.id());
       onGone.accept(w.id());
     } else if (now < w.nextTerminateAt()) {
@@ -257,7 +267,8 @@ final class FleetScaler {
       if (ar.succeeded()) {
         workers.remove(w.id());
         event("terminated", w.id(), "the " + fleet.type() + " fleet stopped " + member.instanceId());
-        log.info("worker {} ({}) is stopped", w.id(), member.instanceId());
+        log.atInfo().addKeyValue("event", "worker_terminated").addKeyValue("workerId", w.id())
+            .addKeyValue("workerInstanceId", member.instanceId()).log("worker {} ({}) is stopped", w.id(), member.instanceId());
         return;
       }
       policy.terminateFailed(w, now, ar.cause().getMessage());

@@ -26,11 +26,8 @@ public final class WorkIds {
     return new UUID(msb, lsb);
   }
 
-  /**
-   * When a work was enqueued, read from its UUIDv7 id (the endpoint's clock, in Unix milliseconds),
-   * or -1 for an id of another version: the balancer takes any UUID it is given.
-   */
-  public static long millis(UUID id) {
+  /** The Unix milliseconds a UUIDv7 was made at ({@link #next}'s {@code nowMs}), or -1 for another kind of UUID. */
+  public static long createdAtMs(UUID id) {
     return id.version() == 7 ? id.getMostSignificantBits() >>> 16 : -1;
   }
 

@@ -218,7 +218,7 @@ public final class Ec2Fleet implements Fleet {
       env.put("SWELL_THREADS", Integer.toString(workerThreads));
     }
     return new UserData("worker", cfg.region(), cfg.bucket(), cfg.jarKey(), cfg.configKey(), cfg.tokenKey(),
-        cfg.javaPackage(), jvmOptions, env, "").renderBase64(userDataTemplate);
+        cfg.javaPackage(), jvmOptions, env, "").withLogGroup(cfg.logGroup()).renderBase64(userDataTemplate);
   }
 
   /** EC2 RunInstances: the one launched instance, or a classified {@link LaunchException}. */

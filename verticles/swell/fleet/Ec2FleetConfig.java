@@ -20,13 +20,16 @@ import java.util.regex.Pattern;
  *     boot script sets it to the balancer's private address
  * @param balancerUrls empty: workers get {@code balancerUrl} alone; set: workers get these (every
  *     balancer sharing one PostgreSQL database), so they reach the cluster while any one is up
+ * @param logGroup empty: workers ship no logs; set ({@code deploy up} sets {@code /swell/<cluster>}):
+ *     each worker's CloudWatch agent ships its Swell log and boot log there, and a retiring worker
+ *     waits for them to be sent before it powers off
  */
 public record Ec2FleetConfig(String region, String endpointUrl, String clusterName, String amiId,
                              String instanceType, String subnetId, List<String> securityGroupIds,
                              String instanceProfile, String keyName, String bucket, String jarKey,
                              String configKey, String tokenKey, String javaPackage, String userDataFile,
                              String balancerUrl, List<String> balancerUrls, long apiCallTimeoutMs,
-                             long apiCallAttemptTimeoutMs) {
+                             long apiCallAttemptTimeoutMs, String logGroup) {
 
   /** Cluster names become tag values, IAM names and part of an S3 bucket name. */
   public static final Pattern CLUSTER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,19}");
@@ -51,7 +54,8 @@ public record Ec2FleetConfig(String region, String endpointUrl, String clusterNa
         r.string("balancerUrl", ""),
         r.strings("balancerUrls", List.of()),
         r.number("apiCallTimeoutMs", 30_000, 1_000, 600_000),
-        r.number("apiCallAttemptTimeoutMs", 10_000, 500, 600_000));
+        r.number("apiCallAttemptTimeoutMs", 10_000, 500, 600_000),
+        r.string("logGroup", ""));
     if (!CLUSTER_NAME.matcher(c.clusterName).matches()) {
       throw r.bad("clusterName", "must be 1-20 lowercase letters, digits or hyphens, not \"" + c.clusterName + "\"");
     }
@@ -68,6 +72,9 @@ public record Ec2FleetConfig(String region, String endpointUrl, String clusterNa
       if (!u.matches("https?://[^/,\\s]+(/\\S*)?")) {
         throw r.bad("balancerUrls", "must hold http:// URLs with a host, not \"" + u + "\"");
       }
+    }
+    if (!c.logGroup.isEmpty() && !c.logGroup.matches("[A-Za-z0-9._/#-]{1,512}")) {
+      throw r.bad("logGroup", "is not a CloudWatch Logs group name: \"" + c.logGroup + "\"");
     }
     if (!c.endpointUrl.isEmpty() && !c.endpointUrl.matches("https?://.+")) {
       throw r.bad("endpointUrl", "must be an http:// or https:// URL, not \"" + c.endpointUrl + "\"");

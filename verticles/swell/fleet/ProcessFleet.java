@@ -79,6 +79,7 @@ public final class ProcessFleet implements Fleet {
       ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
       // The child's config is the one above; the balancer's own overrides must not leak into it.
       pb.environment().keySet().removeIf(k -> k.startsWith("SWELL_") && !k.equals("SWELL_LOG_LEVEL"));
+      pb.environment().putAll(swell.common.LogConfig.childEnvironment()); // its lines join this process's
       // In the environment, not the command line: any user on the machine can read the latter in ps.
       pb.environment().put(ConfigReader.envName("clusterToken"), clusterToken);
       Process p;
@@ -254,6 +255,8 @@ public final class ProcessFleet implements Fleet {
     if (all.isEmpty()) {
       return Future.succeededFuture();
     }
+    // Said before, not only after: a stop may take the grace period, and Ctrl-C should not look hung.
+    log.info("stopping {} worker processes (SIGTERM, then SIGKILL after {} s)...", all.size(), TERM_GRACE_MS / 1000);
     // Stop them in parallel: each may take the grace period. A failed stop keeps its record.
     List<Future<Boolean>> stops = new ArrayList<>();
     for (Child c : all) {

@@ -24,10 +24,12 @@ import java.util.regex.Pattern;
  *     {@code SWELL_STORE_PASSWORD} like the token (a balancer on RDS), or {@code ""} for none
  * @param storeCaUrl where the boot script fetches the CA bundle the database's certificate chains
  *     to, into {@link #STORE_CA_FILE} (a balancer on RDS), or {@code ""} for none
+ * @param logGroup the CloudWatch Logs group the instance's CloudWatch agent ships its Swell log and
+ *     its boot log to, or {@code ""} for no agent (the Swell log then stays in the journal)
  */
 public record UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
                        String javaPackage, List<String> jvmOptions, Map<String, String> environment,
-                       String dataVolumeId, String storePasswordKey, String storeCaUrl) {
+                       String dataVolumeId, String storePasswordKey, String storeCaUrl, String logGroup) {
 
   /** The template in the jar; {@code deploy/resources/swell/deploy/user-data.sh} in the source tree. */
   public static final String BUNDLED_TEMPLATE = "/swell/deploy/user-data.sh";
@@ -47,7 +49,21 @@ public record UserData(String role, String region, String bucket, String jarKey,
   public UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
                   String javaPackage, List<String> jvmOptions, Map<String, String> environment, String dataVolumeId) {
     this(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment, dataVolumeId, "",
-        "");
+        "", "");
+  }
+
+  /** An instance that ships no logs to CloudWatch. */
+  public UserData(String role, String region, String bucket, String jarKey, String configKey, String tokenKey,
+                  String javaPackage, List<String> jvmOptions, Map<String, String> environment, String dataVolumeId,
+                  String storePasswordKey, String storeCaUrl) {
+    this(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment, dataVolumeId,
+        storePasswordKey, storeCaUrl, "");
+  }
+
+  /** The same instance, shipping its logs to {@code group}. */
+  public UserData withLogGroup(String group) {
+    return new UserData(role, region, bucket, jarKey, configKey, tokenKey, javaPackage, jvmOptions, environment,
+        dataVolumeId, storePasswordKey, storeCaUrl, group);
   }
 
   public UserData {
@@ -61,6 +77,7 @@ public record UserData(String role, String region, String bucket, String jarKey,
     check("javaPackage", javaPackage);
     check("storePasswordKey", storePasswordKey);
     check("storeCaUrl", storeCaUrl);
+    check("logGroup", logGroup);
     if (!dataVolumeId.isEmpty() && !dataVolumeId.matches("vol-[0-9a-f]{8,32}")) {
       throw new IllegalArgumentException("dataVolumeId \"" + dataVolumeId + "\" is not an EBS volume id");
     }
@@ -112,6 +129,7 @@ public record UserData(String role, String region, String bucket, String jarKey,
         .replace("{{DATA_VOLUME}}", dataVolumeId)
         .replace("{{STORE_PASSWORD_KEY}}", storePasswordKey)
         .replace("{{STORE_CA_URL}}", storeCaUrl)
+        .replace("{{LOG_GROUP}}", logGroup)
         .replace("{{ENVIRONMENT}}", env.toString().strip());
     java.util.regex.Matcher left = LEFT_OVER.matcher(out);
     if (left.find()) {

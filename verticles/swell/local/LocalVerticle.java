@@ -9,6 +9,8 @@ import swell.endpoint.EndpointGroup;
 import swell.endpoint.InFlightBytes;
 import swell.metrics.PrometheusMetrics;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -73,8 +75,27 @@ public final class LocalVerticle extends VerticleBase {
         started.add(vertx.deployVerticle(e));
       }
       return Future.all(started);
-    }).onSuccess(v -> log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
-        endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers()));
+    }).onSuccess(v -> {
+      log.info("Swell local: endpoints on ports {}, balancer on {}, up to {} workers",
+          endpointPorts(), balancerPort(), cfg.balancer().scaling().maxWorkers());
+      // On the console only, never through the logger: the token must not reach log files or a log service.
+      System.out.println("Swell dashboard: " + dashboardUrl());
+    });
+  }
+
+  /**
+   * The link that opens the balancer's live page, signed in: the token rides in the fragment, which a
+   * browser keeps to itself (the page reads it and sends it as a header).
+   */
+  public String dashboardUrl() {
+    String host = cfg.balancer().host();
+    if ("0.0.0.0".equals(host) || "::".equals(host)) {
+      host = "127.0.0.1";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + balancerPort() + "/dashboard#token="
+        + URLEncoder.encode(clusterToken(), StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** The configured token, or the one kept in dataDir, made on the first start. */

@@ -1,6 +1,5 @@
 package swell.metrics;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -25,9 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (HTTP servers and clients, pools, Netty's event loops and buffers) when the
  * process's Vert.x was built by {@link #vertx}, the JVM's and the process's, and Swell's
  * ({@code swell_*}), which the roles
- * register on {@link #registry()}. Switched off ({@code metrics: false}), the registry is a
- * Micrometer composite with no backend: every meter is a no-op, nothing is served, and Vert.x runs
- * without metrics.
+ * register on {@link #registry()}. Switched off ({@code metrics: false}), nothing is served and
+ * Vert.x runs without metrics; unless CloudWatch was added to it, the registry then has no backend
+ * and every meter is a no-op.
  */
 public final class PrometheusMetrics implements AutoCloseable {
   /** The Prometheus text format (0.0.4), what Prometheus asks for by default. */
@@ -38,14 +37,16 @@ public final class PrometheusMetrics implements AutoCloseable {
    */
   private static final AtomicInteger REGISTRY_NAMES = new AtomicInteger();
 
-  private final MeterRegistry registry;
+  private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
   private final PrometheusMeterRegistry prometheus;
   private final JvmGcMetrics gc;
   private final String registryName;
 
   private PrometheusMetrics(PrometheusMeterRegistry prometheus) {
     this.prometheus = prometheus;
-    this.registry = prometheus != null ? prometheus : new CompositeMeterRegistry();
+    if (prometheus != null) {
+      registry.add(prometheus);
+    }
     this.registryName = "swell-" + REGISTRY_NAMES.incrementAndGet();
     if (prometheus != null) {
       new JvmMemoryMetrics().bindTo(prometheus);
@@ -80,9 +81,17 @@ public final class PrometheusMetrics implements AutoCloseable {
     return prometheus != null;
   }
 
-  /** Where the roles register Swell's meters; no-op meters when off. */
-  public MeterRegistry registry() {
+  /**
+   * Where the roles register Swell's meters: the Prometheus registry, and whatever else is added
+   * (CloudWatch, see {@link CloudWatchMetrics#addTo}); with nothing in it, its meters are no-ops.
+   */
+  public CompositeMeterRegistry registry() {
     return registry;
+  }
+
+  /** Whether anything takes the roles' meters: Prometheus, or another registry added to {@link #registry()}. */
+  public boolean counting() {
+    return !registry.getRegistries().isEmpty();
   }
 
   /**
@@ -137,6 +146,8 @@ public final class PrometheusMetrics implements AutoCloseable {
     if (gc != null) {
       gc.close();
     }
-    registry.close();
+    if (prometheus != null) {
+      prometheus.close();
+    }
   }
 }

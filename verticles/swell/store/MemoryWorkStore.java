@@ -115,7 +115,7 @@ public final class MemoryWorkStore implements WorkStore {
       if (ackMs == 0) {
         retain(WorkQueue.info(e, true));
       }
-      out.add(new CompletedWork(e.id, e.result, e.iterations, e.completedAt));
+      out.add(new CompletedWork(e.id(), e.result, e.iterations, e.completedAt));
     }
     return CompletableFuture.completedFuture(out);
   }
@@ -136,7 +136,7 @@ public final class MemoryWorkStore implements WorkStore {
   public synchronized CompletableFuture<ExpiryOutcome> expire(long now) {
     WorkQueue.Expiry expiry = queue.expire(now);
     for (WorkQueue.Expired failed : expiry.failed()) {
-      bodies.remove(failed.entry().id);
+      bodies.remove(failed.entry().id());
       retain(WorkQueue.info(failed.entry(), false));
     }
     return CompletableFuture.completedFuture(expiry.outcome());

@@ -334,7 +334,7 @@ public final class SqliteWorkStore implements WorkStore {
       persistAttempts(expiry.requeued().stream().map(WorkQueue.Expired::entry).toList());
       if (!expiry.failed().isEmpty()) {
         List<WorkQueue.Entry> failed = expiry.failed().stream().map(WorkQueue.Expired::entry).toList();
-        failed.forEach(e -> settling.put(e.id, WorkQueue.info(e, false)));
+        failed.forEach(e -> settling.put(e.id(), WorkQueue.info(e, false)));
         submit(new SqliteWriter.Write<>("mark failed", w -> markFailed(w, failed),
             x -> settled(failed), () -> settled(failed)))
             .exceptionally(e -> null); // logged by the writer; the row stays queued and is loaded again
@@ -399,8 +399,8 @@ public final class SqliteWorkStore implements WorkStore {
       }
       // Not pullable until committed; if the write fails the works are the worker's again, and its retry lands.
       return submit(new SqliteWriter.Write<>("complete", w -> writeResults(w, accepted, now),
-          x -> accepted.forEach(e -> queue.commitComplete(e.id)),
-          () -> accepted.forEach(e -> queue.abortComplete(e.id))))
+          x -> accepted.forEach(e -> queue.commitComplete(e.id())),
+          () -> accepted.forEach(e -> queue.abortComplete(e.id()))))
           .thenApply(x -> outcome);
     }
   }
@@ -429,7 +429,7 @@ public final class SqliteWorkStore implements WorkStore {
       }
       List<WorkQueue.Entry> pulled = queue.pull(owner, top, ackMs > 0 ? now + ackMs : 0);
       List<CompletedWork> out = pulled.stream()
-          .map(e -> new CompletedWork(e.id, e.result, e.iterations, e.completedAt))
+          .map(e -> new CompletedWork(e.id(), e.result, e.iterations, e.completedAt))
           .toList();
       if (pulled.isEmpty() || ackMs > 0) {
         return CompletableFuture.completedFuture(out); // a hand-out is in memory only: a restart brings it back
@@ -456,7 +456,7 @@ public final class SqliteWorkStore implements WorkStore {
 
   /** Marks results pulled on disk; they stay findable meanwhile, and come back if the write fails. */
   private CompletableFuture<Void> removeDurably(String what, List<WorkQueue.Entry> removed) {
-    removed.forEach(e -> settling.put(e.id, WorkQueue.info(e, true)));
+    removed.forEach(e -> settling.put(e.id(), WorkQueue.info(e, true)));
     return submit(new SqliteWriter.Write<>(what, w -> {
       PreparedStatement ps = w.statement(SqliteStatements.MARK_PULLED);
       for (WorkQueue.Entry e : removed) {
@@ -472,7 +472,7 @@ public final class SqliteWorkStore implements WorkStore {
 
   /** Under the queue lock: the row now says what memory said (or the write failed and memory took it back). */
   private void settled(List<WorkQueue.Entry> entries) {
-    entries.forEach(e -> settling.remove(e.id));
+    entries.forEach(e -> settling.remove(e.id()));
   }
 
   // ---- reading -----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -26,9 +25,11 @@ public final class WorkQueue {
   /** Where an entry is; {@link #status(Entry)} maps it to what clients see. */
   enum State { PENDING, LEASED, COMPLETING, COMPLETED, HANDED_OUT, FAILED }
 
-  /** One live work; about 120 bytes, so a million pending works fit in a small heap. */
+  /** One live work; about 100 bytes and no other object, so a million pending works fit in a small heap. */
   static final class Entry {
-    final UUID id;
+    /** The work's id, as its two halves: no UUID object per live work. */
+    final long msb;
+    final long lsb;
     final String owner;
     final int iterations;
     final int bodyBytes;
@@ -46,7 +47,8 @@ public final class WorkQueue {
     long completedAt;
 
     Entry(UUID id, String owner, int iterations, int bodyBytes, long enqueuedAt, int attempts) {
-      this.id = id;
+      this.msb = id.getMostSignificantBits();
+      this.lsb = id.getLeastSignificantBits();
       this.owner = owner;
       this.iterations = iterations;
       this.bodyBytes = bodyBytes;
@@ -55,7 +57,7 @@ public final class WorkQueue {
     }
 
     UUID id() {
-      return id;
+      return new UUID(msb, lsb);
     }
 
     long rowid() {
@@ -67,25 +69,25 @@ public final class WorkQueue {
     }
   }
 
-  /** Oldest enqueue first; ties broken by id so the order is total. */
-  private static final Comparator<Entry> FIFO =
-      Comparator.<Entry>comparingLong(e -> e.enqueuedAt).thenComparing(e -> e.id);
+  /** Oldest enqueue first; ties broken by id (as UUID orders them) so the order is total. */
+  private static final Comparator<Entry> FIFO = Comparator.<Entry>comparingLong(e -> e.enqueuedAt)
+      .thenComparingLong(e -> e.msb).thenComparingLong(e -> e.lsb);
   /** Results in the order they were completed (ties: in the order recorded); pulls take from the newest end. */
   private static final Comparator<Entry> COMPLETION_ORDER = Comparator.comparingLong(e -> e.completedAt);
 
   private final StoreLimits limits;
-  private final Map<UUID, Entry> live = new HashMap<>();
+  private final UuidMap<Entry> live = new UuidMap<>();
   /** May hold entries that left the pending state since; they are skipped when they come up. */
   private final PriorityQueue<Entry> pending = new PriorityQueue<>(FIFO);
   private long pendingCount;
   private long pendingIterations;
-  private final Map<UUID, Entry> leased = new HashMap<>();
+  private final UuidMap<Entry> leased = new UuidMap<>();
   private long completing;
   /** Each owner's results, oldest completion first; handed-out ones are not in here while out. */
   private final Map<String, ArrayDeque<Entry>> completed = new HashMap<>();
   /** Completed and handed-out results of every owner: what {@code maxCompleted} bounds. */
   private long completedCount;
-  private final Map<UUID, Entry> handedOut = new HashMap<>();
+  private final UuidMap<Entry> handedOut = new UuidMap<>();
   private long failedCount;
 
   public WorkQueue(StoreLimits limits) {
@@ -93,7 +95,7 @@ public final class WorkQueue {
   }
 
   public boolean contains(UUID id) {
-    return live.containsKey(id);
+    return live.get(id) != null;
   }
 
   /** The live entry of a work, for its store's bookkeeping (its rowid, its result being written). */
@@ -104,12 +106,11 @@ public final class WorkQueue {
   /** Adds a pending work (new, or restored with its delivery count); false if the id is already live. */
   public boolean addPending(UUID id, String owner, int iterations, int bodyBytes, long enqueuedAt, int attempts,
                             long rowid) {
-    if (live.containsKey(id)) {
+    Entry e = new Entry(id, owner, iterations, bodyBytes, enqueuedAt, attempts);
+    if (live.putIfAbsent(e.msb, e.lsb, e) != null) {
       return false;
     }
-    Entry e = new Entry(id, owner, iterations, bodyBytes, enqueuedAt, attempts);
     e.rowid = rowid;
-    live.put(id, e);
     requeue(e);
     return true;
   }
@@ -121,7 +122,7 @@ public final class WorkQueue {
     e.rowid = rowid;
     e.result = result;
     e.completedAt = completedAt;
-    live.put(id, e);
+    live.put(e.msb, e.lsb, e);
     addToCompleted(e);
   }
 
@@ -147,7 +148,7 @@ public final class WorkQueue {
       bytes += e.bodyBytes;
       e.attempts++;
       holdFor(e, workerId, now + leaseMs);
-      out.add(new Lease(e.id, e.iterations, e.attempts, e.deadline));
+      out.add(new Lease(e.id(), e.iterations, e.attempts, e.deadline));
     }
     return out;
   }
@@ -157,7 +158,7 @@ public final class WorkQueue {
     for (UUID id : ids) {
       Entry e = leased.get(id);
       if (e != null && workerId.equals(e.workerId)) {
-        leased.remove(id);
+        leased.remove(e.msb, e.lsb);
         e.attempts--;
         requeue(e);
       }
@@ -188,19 +189,15 @@ public final class WorkQueue {
     e.state = State.LEASED;
     e.workerId = workerId;
     e.deadline = until;
-    leased.put(e.id, e);
+    leased.put(e.msb, e.lsb, e);
   }
 
   /** Every lease of a leaving worker goes back; returned so the store can persist their delivery counts. */
   public List<Entry> releaseWorker(String workerId) {
-    List<Entry> out = new ArrayList<>();
-    for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      if (workerId.equals(e.workerId)) {
-        it.remove();
-        requeue(e);
-        out.add(e);
-      }
+    List<Entry> out = leased.valuesWhere(e -> workerId.equals(e.workerId));
+    for (Entry e : out) {
+      leased.remove(e.msb, e.lsb);
+      requeue(e);
     }
     return out;
   }
@@ -208,7 +205,7 @@ public final class WorkQueue {
   /** One lease that ran out, with the worker that held it (the entry no longer says). */
   public record Expired(Entry entry, String holder) {
     ExpiryOutcome.ExpiredLease outcome() {
-      return new ExpiryOutcome.ExpiredLease(entry.id, holder, entry.attempts);
+      return new ExpiryOutcome.ExpiredLease(entry.id(), holder, entry.attempts);
     }
   }
 
@@ -224,17 +221,14 @@ public final class WorkQueue {
   }
 
   public Expiry expire(long now) {
+    List<Entry> due = leased.valuesWhere(e -> e.deadline <= now);
     List<Expired> requeued = List.of();
     List<Expired> failed = List.of();
-    for (Iterator<Entry> it = leased.values().iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      if (e.deadline > now) {
-        continue;
-      }
-      it.remove();
+    for (Entry e : due) {
+      leased.remove(e.msb, e.lsb);
       Expired x = new Expired(e, e.workerId);
       if (limits.attemptsExhausted(e.attempts)) {
-        live.remove(e.id);
+        live.remove(e.msb, e.lsb);
         e.state = State.FAILED;
         e.workerId = null;
         e.completedAt = now;
@@ -246,14 +240,11 @@ public final class WorkQueue {
       }
     }
     List<UUID> returned = List.of();
-    for (Iterator<Entry> it = handedOut.values().iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      if (e.deadline <= now) {
-        it.remove();
-        e.state = State.COMPLETED;
-        insertByCompletion(deque(e.owner), e);
-        returned = add(returned, e.id);
-      }
+    for (Entry e : handedOut.valuesWhere(e -> e.deadline <= now)) {
+      handedOut.remove(e.msb, e.lsb);
+      e.state = State.COMPLETED;
+      insertByCompletion(deque(e.owner), e);
+      returned = add(returned, e.id());
     }
     return new Expiry(requeued, failed, returned);
   }
@@ -282,7 +273,7 @@ public final class WorkQueue {
     if (e.state != State.LEASED || !workerId.equals(e.workerId)) {
       return Verdict.NOT_HOLDER;
     }
-    leased.remove(id);
+    leased.remove(e.msb, e.lsb);
     e.state = State.COMPLETING;
     e.result = result;
     e.completedAt = now;
@@ -353,7 +344,7 @@ public final class WorkQueue {
       if (handOutUntil > 0) {
         e.state = State.HANDED_OUT;
         e.deadline = handOutUntil;
-        handedOut.put(e.id, e);
+        handedOut.put(e.msb, e.lsb, e);
       } else {
         removeCompleted(e);
       }
@@ -371,7 +362,7 @@ public final class WorkQueue {
         continue;
       }
       if (e.state == State.HANDED_OUT) {
-        handedOut.remove(id);
+        handedOut.remove(e.msb, e.lsb);
       } else if (e.state == State.COMPLETED) {
         completed.get(owner).remove(e);
       } else {
@@ -384,7 +375,7 @@ public final class WorkQueue {
   }
 
   private void removeCompleted(Entry e) {
-    live.remove(e.id);
+    live.remove(e.msb, e.lsb);
     completedCount--;
     e.state = State.COMPLETED;
   }
@@ -392,7 +383,7 @@ public final class WorkQueue {
   /** Puts results back whose removal (pull or ack) could not be made durable. */
   public void restore(List<Entry> entries) {
     for (Entry e : entries) {
-      if (live.putIfAbsent(e.id, e) == null) {
+      if (live.putIfAbsent(e.msb, e.lsb, e) == null) {
         addToCompleted(e);
       }
     }
@@ -411,7 +402,7 @@ public final class WorkQueue {
     WorkStatus status = status(e);
     Long finished = status == WorkStatus.COMPLETED || status == WorkStatus.FAILED ? e.completedAt : null;
     String worker = status == WorkStatus.RUNNING ? e.workerId : null;
-    return new WorkInfo(e.id, e.owner, status, e.iterations, e.attempts, e.enqueuedAt, finished,
+    return new WorkInfo(e.id(), e.owner, status, e.iterations, e.attempts, e.enqueuedAt, finished,
         status == WorkStatus.COMPLETED ? e.result : null, worker, pulled);
   }
 

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.common.BalancerRotation;
 import swell.common.Hex;
+import swell.common.WorkLog;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -225,7 +226,8 @@ public final class WorkerVerticle extends VerticleBase {
       if (error != null) {
         // Not reported and no longer heartbeated: the lease expires and another attempt runs it;
         // maxAttempts bounds the retries. The thread is free again, so ask for more.
-        log.error("worker {}: computing work {} failed; its lease will lapse", cfg.workerId(), id, error);
+        log.atError().addKeyValue("event", "compute_failed").addKeyValue("workId", id).setCause(error)
+            .log("worker {}: computing work {} failed; its lease will lapse", cfg.workerId(), id);
         inFlight.remove(id);
         if (retiring) {
           leaveWhenDrained();
@@ -234,6 +236,7 @@ public final class WorkerVerticle extends VerticleBase {
         }
         return;
       }
+      WorkLog.computed(id, iterations);
       unsent.add(new JsonObject().put("id", id).put("result", Hex.encode(result)));
       completed++;
       if (unsent.size() >= cfg.maxBatch() || inFlight.size() == unsent.size()) {
@@ -321,7 +324,8 @@ public final class WorkerVerticle extends VerticleBase {
   private void retire() {
     if (!retiring) {
       retiring = true;
-      log.info("worker {} retiring: finishing {} works in flight", cfg.workerId(), inFlight.size());
+      log.atInfo().addKeyValue("event", "worker_retiring")
+          .log("worker {} retiring: finishing {} works in flight", cfg.workerId(), inFlight.size());
     }
     leaveWhenDrained();
   }
@@ -344,8 +348,9 @@ public final class WorkerVerticle extends VerticleBase {
     }
     broken = true;
     retiring = true;
-    log.error("worker {}: computing work {} threw {}; giving back its {} works and exiting", cfg.workerId(), workId,
-        e, inFlight.size(), e);
+    log.atError().addKeyValue("event", "compute_error").addKeyValue("workId", workId).setCause(e)
+        .log("worker {}: computing work {} threw {}; giving back its {} works and exiting", cfg.workerId(), workId,
+            e, inFlight.size());
     leave().onComplete(ar -> exit(EXIT_COMPUTE_ERROR));
   }
 
@@ -354,7 +359,8 @@ public final class WorkerVerticle extends VerticleBase {
     return post("/workers/leaving", new JsonObject().put("workerId", cfg.workerId()))
         .expecting(HttpResponseExpectation.SC_OK)
         .<Void>mapEmpty()
-        .onSuccess(v -> log.info("worker {} left after completing {} works", cfg.workerId(), completed))
+        .onSuccess(v -> log.atInfo().addKeyValue("event", "worker_left")
+            .log("worker {} left after completing {} works", cfg.workerId(), completed))
         .onFailure(e -> log.warn("worker {}: could not say it leaves ({}); its leases will expire",
             cfg.workerId(), e.getMessage()));
   }

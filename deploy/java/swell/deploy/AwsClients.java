@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsAsyncClient;
 import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.iam.IamAsyncClient;
 import software.amazon.awssdk.services.rds.RdsAsyncClient;
@@ -38,8 +40,18 @@ public final class AwsClients implements AutoCloseable {
   final S3AsyncClient s3;
   final SsmAsyncClient ssm;
   final StsAsyncClient sts;
+  final CloudWatchLogsAsyncClient logs;
+  final CloudWatchAsyncClient cloudwatch;
 
   public AwsClients(Vertx vertx, AwsSettings aws) {
+    this(vertx, aws, aws);
+  }
+
+  /**
+   * @param cloudwatchAt where the CloudWatch client goes: the same as every other client, except in
+   *     tests, where moto needs a translator for the protocol the SDK speaks to CloudWatch
+   */
+  AwsClients(Vertx vertx, AwsSettings aws, AwsSettings cloudwatchAt) {
     this.vertx = vertx;
     this.http = NettyNioAsyncHttpClient.builder().maxConcurrency(32).build();
     this.ec2 = aws.configure(Ec2AsyncClient.builder()).httpClient(http).build();
@@ -69,6 +81,8 @@ public final class AwsClients implements AutoCloseable {
         .build();
     this.ssm = aws.configure(SsmAsyncClient.builder()).httpClient(http).build();
     this.sts = aws.configure(StsAsyncClient.builder()).httpClient(http).build();
+    this.logs = aws.configure(CloudWatchLogsAsyncClient.builder()).httpClient(http).build();
+    this.cloudwatch = cloudwatchAt.configure(CloudWatchAsyncClient.builder()).httpClient(http).build();
   }
 
   /** An SDK call's result, completed on the caller's Vert.x context. */
@@ -89,6 +103,8 @@ public final class AwsClients implements AutoCloseable {
     s3.close();
     ssm.close();
     sts.close();
+    logs.close();
+    cloudwatch.close();
     http.close();
   }
 }

@@ -121,7 +121,8 @@ final class ClusterInstances {
       boolean profileNotYetVisible = "InvalidParameterValue".equals(AwsErrors.code(e))
           && AwsErrors.message(e).toLowerCase(java.util.Locale.ROOT).contains("instance profile");
       if (profileNotYetVisible && !deadline.passed()) {
-        return deadline.sleep().compose(v -> run(req, deadline));
+        return deadline.sleep("waiting for IAM to make the new instance profile usable")
+            .compose(v -> run(req, deadline));
       }
       return Future.failedFuture(AwsErrors.classify("RunInstances " + tag(req, Ec2Fleet.TAG_ROLE), e));
     });
@@ -142,7 +143,8 @@ final class ClusterInstances {
       return Future.failedFuture(new IllegalStateException("instance " + instanceId + " is " + now + ", not "
           + state + ", after " + deadline.elapsedSeconds() + " s"));
     }
-    return deadline.sleep().compose(v -> awaitState(instanceId, state, deadline));
+    return deadline.sleep("waiting for instance " + instanceId + " to be " + state + " (" + now + ")")
+        .compose(v -> awaitState(instanceId, state, deadline));
   }
 
   /** Starts a stopped (or stopping) instance and answers it once it runs. */
@@ -169,9 +171,8 @@ final class ClusterInstances {
         return Future.failedFuture(new IllegalStateException(left.size()
             + " instance(s) still not terminated; run deploy down again"));
       }
-      progress.say("  ... waiting for " + left.size() + " instance(s) to terminate (" + deadline.elapsedSeconds()
-          + " s)");
-      return deadline.sleep().compose(v -> awaitGone(deadline, progress));
+      return deadline.sleep("waiting for " + left.size() + " instance(s) to terminate")
+          .compose(v -> awaitGone(deadline, progress));
     });
   }
 

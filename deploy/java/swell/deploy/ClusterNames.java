@@ -67,6 +67,26 @@ public record ClusterNames(String cluster, String account, String region, String
     return prefix() + "-" + role;
   }
 
+  /** The CloudWatch Logs group every instance ships its Swell log and its boot log to, a stream each. */
+  public String logGroup() {
+    return "/swell/" + cluster;
+  }
+
+  /** The log group and its streams, as IAM names them (the {@code :*} covers both). */
+  public String logGroupArn() {
+    return "arn:" + partition() + ":logs:" + region + ":" + account + ":log-group:" + logGroup() + ":*";
+  }
+
+  /** The CloudWatch namespace the roles' metrics go to. */
+  public String metricsNamespace() {
+    return "Swell/" + cluster;
+  }
+
+  /** The CloudWatch dashboard {@code up} makes. */
+  public String dashboard() {
+    return prefix();
+  }
+
   public String partition() {
     return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
   }

@@ -127,7 +127,8 @@ final class DataVolume {
             + v.stateAsString() + v.attachments().stream().map(a -> ", attached to " + a.instanceId()).findFirst()
             .orElse("") + ", not available for " + wantedFor + " after " + deadline.elapsedSeconds() + " s"));
       }
-      return deadline.sleep().compose(x -> available(volumeId, wantedFor, deadline));
+      return deadline.sleep("waiting for data volume " + volumeId + " to come free for " + wantedFor + " ("
+          + v.stateAsString() + ")").compose(x -> available(volumeId, wantedFor, deadline));
     });
   }
 

@@ -298,7 +298,8 @@ final class Database {
             return Future.succeededFuture();
           }
           if (cause instanceof InvalidDbSubnetGroupStateException && !deadline.passed()) {
-            return deadline.sleep().compose(v -> deleteSubnetGroup(deadline));
+            return deadline.sleep("waiting for RDS to release DB subnet group " + name)
+                .compose(v -> deleteSubnetGroup(deadline));
           }
           return Future.failedFuture(e);
         });

@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * @param dbEngineVersion a PostgreSQL 15 or 16 version RDS offers: {@code 16.11}, or a major
  *     alone ({@code 16}) for the minor RDS makes the default
  * @param dbFinalSnapshot whether {@code down} keeps a final snapshot of the database
+ * @param logRetentionDays how long the cluster's log group keeps events: one of the values CloudWatch
+ *     Logs allows
+ * @param keepLogs whether {@code down} leaves the log group (and its events, until they expire)
  */
 public record DeployConfig(String clusterName, String region, String endpointUrl, String subnetId, String amiId,
                            String amiParameter, String balancerInstanceType, String endpointInstanceType,
@@ -37,7 +40,7 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
                            int balancerDataVolumeGb, JsonObject balancer, JsonObject endpoint, JsonObject worker,
                            String store, int balancerCount, List<String> subnetIds, String dbInstanceClass,
                            boolean dbMultiAz, int dbAllocatedStorageGb, String dbEngineVersion,
-                           boolean dbFinalSnapshot) {
+                           boolean dbFinalSnapshot, int logRetentionDays, boolean keepLogs) {
 
   /** An EC2 instance type; the worker's also goes into the balancer's IAM policy. */
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9-]+\\.[a-z0-9-]+");
@@ -90,7 +93,9 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         r.bool("dbMultiAz", true),
         r.integer("dbAllocatedStorageGb", 20, 20, 65_536),
         r.string("dbEngineVersion", "16.11"),
-        r.bool("dbFinalSnapshot", true));
+        r.bool("dbFinalSnapshot", true),
+        r.integer("logRetentionDays", 14, 1, 3653),
+        r.bool("keepLogs", false));
     r.allow("balancer", "endpoint", "worker");
     if (!Ec2FleetConfig.CLUSTER_NAME.matcher(c.clusterName).matches()) {
       throw r.bad("clusterName", "must be 1-20 lowercase letters, digits or hyphens, not \"" + c.clusterName + "\"");
@@ -108,6 +113,11 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
       throw r.bad("sshCidr", "opens SSH only together with keyName; set both or neither");
     }
     checkStore(r, c);
+    if (!ClusterLogs.RETENTION_DAYS.contains(c.logRetentionDays)) {
+      throw r.bad("logRetentionDays", "must be a retention CloudWatch Logs allows: " + ClusterLogs.RETENTION_DAYS
+          .stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + "; not "
+          + c.logRetentionDays);
+    }
     return c;
   }
 
@@ -195,6 +205,6 @@ public record DeployConfig(String clusterName, String region, String endpointUrl
         endpointInstanceType, workerInstanceType, endpointCount, publicCidr, keyName, sshCidr, bucket, jar,
         javaPackage, readyTimeoutMs, pollIntervalMs, apiCallTimeoutMs, apiCallAttemptTimeoutMs, balancerDataVolumeGb,
         balancer, endpoint, worker, store, balancerCount, subnetIds, dbInstanceClass, dbMultiAz, dbAllocatedStorageGb,
-        dbEngineVersion, dbFinalSnapshot);
+        dbEngineVersion, dbFinalSnapshot, logRetentionDays, keepLogs);
   }
 }

@@ -15,10 +15,14 @@ import java.util.stream.Collectors;
  * @param database the RDS database and its DB subnet group, a line each (store {@code postgres})
  * @param finalSnapshots the database's final snapshots that earlier {@code down}s kept: billed
  *     until deleted, and no part of a deployed cluster
+ * @param logGroup the cluster's CloudWatch Logs group, a line (none, or one kept by a {@code down}
+ *     with {@code keepLogs})
+ * @param dashboard the CloudWatch dashboard with its console URL, a line
  */
 public record DeployStatus(String cluster, String region, String bucket, boolean bucketExists, List<String> groups,
                            List<String> roles, List<ClusterInstances.View> instances, List<String> clientKeys,
-                           List<String> dataVolumes, List<String> database, List<String> finalSnapshots) {
+                           List<String> dataVolumes, List<String> database, List<String> finalSnapshots,
+                           List<String> logGroup, List<String> dashboard) {
 
   /** Instance counts as role → state → count, e.g. {@code endpoint → running → 2}. */
   public Map<String, Map<String, Long>> counts() {
@@ -34,13 +38,14 @@ public record DeployStatus(String cluster, String region, String bucket, boolean
 
   public boolean empty() {
     return !bucketExists && groups.isEmpty() && roles.isEmpty() && instances.isEmpty() && dataVolumes.isEmpty()
-        && database.isEmpty();
+        && database.isEmpty() && dashboard.isEmpty();
   }
 
   void print(PrintStream out) {
     out.println("cluster " + cluster + " in " + region);
     if (empty()) {
       out.println("  nothing deployed");
+      logGroup.forEach(l -> out.println("  kept     log group " + l + " (deploy down with keepLogs)"));
       printSnapshots(out);
       return;
     }
@@ -49,6 +54,8 @@ public record DeployStatus(String cluster, String region, String bucket, boolean
     out.println("  roles    " + (roles.isEmpty() ? "(none)" : String.join(", ", roles)));
     out.println("  data     " + (dataVolumes.isEmpty() ? "(none)" : String.join(", ", dataVolumes)));
     database.forEach(line -> out.println("  database " + line));
+    logGroup.forEach(line -> out.println("  logs     " + line));
+    dashboard.forEach(line -> out.println("  dashboard " + line));
     out.println("  keys     " + (clientKeys.isEmpty() ? "(none)" : String.join(", ", clientKeys)
         + " (print one: java -jar swell.jar deploy key [NAME], with the same -conf, --region and --profile)"));
     counts().forEach((role, states) -> out.println("  " + role + ": " + states.entrySet().stream()

@@ -160,6 +160,9 @@ public final class Deployment {
           // The bucket first: one that is not this cluster's stops up before anything is created.
           .compose(subnets -> bucket.ensure().compose(v -> groups(subnets)))
           .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), cfg.postgres(), progress).ensure())
+          // Before any instance boots: its agent writes to the group, which the roles may not create.
+          .compose(v -> new ClusterLogs(aws, names, progress).ensure(cfg.logRetentionDays()))
+          .compose(v -> new ClusterDashboard(aws, names, progress).ensure())
           .compose(v -> bucket.ensureToken())
           .compose(v -> bucket.ensureClientKey(ClusterNames.DEFAULT_CLIENT_KEY))
           .compose(key -> {
@@ -185,7 +188,7 @@ public final class Deployment {
               ? awaitReady(instances, new Deadline(vertx, cfg.readyTimeoutMs(), cfg.pollIntervalMs()))
               : instances.find(ClusterNames.ENDPOINT, ClusterInstances.LIVE).map(Deployment::urls))
           .map(urls -> {
-            printSummary(ips(balancers), urls, waitForReady);
+            printSummary(names, ips(balancers), urls, waitForReady);
             return new UpResult(progress.changes(), ips(balancers), urls);
           });
     }
@@ -246,7 +249,7 @@ public final class Deployment {
      * first: its user-data names it.
      */
     private Future<Void> placeBalancers() {
-      balancerDeadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs());
+      balancerDeadline = new Deadline(vertx, BALANCER_READY_MS, cfg.pollIntervalMs(), progress);
       Future<Void> ready = cfg.postgres() ? Future.succeededFuture()
           : volume.ensure(site.subnet().availabilityZone(), cfg.balancerDataVolumeGb()).map(v -> {
             volumeId = v.volumeId();
@@ -467,7 +470,8 @@ public final class Deployment {
         .put("jarKey", ClusterNames.JAR_KEY)
         .put("configKey", ClusterNames.configKey(ClusterNames.WORKER))
         .put("tokenKey", ClusterNames.TOKEN_KEY)
-        .put("javaPackage", cfg.javaPackage());
+        .put("javaPackage", cfg.javaPackage())
+        .put("logGroup", names.logGroup());
     JsonObject balancer = new JsonObject()
         .put("role", "balancer")
         .put("port", DeployConfig.PORT)
@@ -479,6 +483,13 @@ public final class Deployment {
             .put("ec2", ec2));
     JsonObject endpoint = new JsonObject().put("role", "endpoint").put("port", DeployConfig.PORT);
     JsonObject worker = new JsonObject().put("role", "worker");
+    // JSON lines for CloudWatch Logs Insights; balancers and endpoints publish their metrics (workers'
+    // figures reach CloudWatch through the balancer, which hears them in heartbeats).
+    for (JsonObject role : List.of(balancer, endpoint, worker)) {
+      role.put("logFormat", "json");
+    }
+    balancer.put("cloudwatchNamespace", names.metricsNamespace());
+    endpoint.put("cloudwatchNamespace", names.metricsNamespace());
     checkStoreNotOverridden();
     if (cfg.postgres()) {
       // Every balancer serves the same queue: workers and endpoints spread over all of them. The
@@ -577,6 +588,7 @@ public final class Deployment {
                           String storePasswordKey, String storeCaUrl) {
     return new UserData(role, names.region(), names.bucket(), ClusterNames.JAR_KEY, ClusterNames.configKey(role),
         ClusterNames.TOKEN_KEY, cfg.javaPackage(), SERVER_JVM_OPTIONS, env, dataVolumeId, storePasswordKey, storeCaUrl)
+        .withLogGroup(names.logGroup())
         .renderBase64(UserData.template(""));
   }
 
@@ -616,7 +628,7 @@ public final class Deployment {
   }
 
   private Deadline profileDeadline() {
-    return new Deadline(vertx, 120_000, Math.min(cfg.pollIntervalMs(), 5_000));
+    return new Deadline(vertx, 120_000, Math.min(cfg.pollIntervalMs(), 5_000), progress);
   }
 
   /** Polls the endpoints' {@code /ready} until every one answers 200, printing each change. */
@@ -671,12 +683,14 @@ public final class Deployment {
         .map(i -> "http://" + i.publicIpAddress() + ":" + DeployConfig.PORT).toList();
   }
 
-  private void printSummary(List<String> balancerIps, List<String> urls, boolean waited) {
+  private void printSummary(ClusterNames names, List<String> balancerIps, List<String> urls, boolean waited) {
     progress.say("");
     progress.say(progress.changes().isEmpty() ? "everything was already in place" : progress.changes().size()
         + " change(s)");
     balancerIps.forEach(ip -> progress.say("balancer (private): " + balancerUrl(ip)));
     urls.forEach(u -> progress.say("endpoint: " + u));
+    progress.say("logs: CloudWatch Logs group " + names.logGroup() + ", one stream per instance id");
+    progress.say("dashboard: " + ClusterDashboard.url(names));
     if (!waited) {
       progress.say("not waiting for /ready: instances take a few minutes to boot; see deploy status");
     }
@@ -702,7 +716,8 @@ public final class Deployment {
     return Future.all(List.of(bucket.exists(), groups.find(), roles.existing(),
             instances.find(null, ClusterInstances.NOT_GONE), bucket.clientKeyNames(),
             new DataVolume(aws, names, progress).find(), rdsOrNone(database::statusLines, List.of()),
-            rdsOrNone(database::finalSnapshots, List.of())))
+            rdsOrNone(database::finalSnapshots, List.of()), new ClusterLogs(aws, names, progress).statusLines(),
+            new ClusterDashboard(aws, names, progress).statusLines()))
         .map(all -> {
           List<software.amazon.awssdk.services.ec2.model.SecurityGroup> g = all.resultAt(1);
           List<Instance> found = all.resultAt(3);
@@ -713,7 +728,7 @@ public final class Deployment {
           return new DeployStatus(names.cluster(), names.region(), names.bucket(), all.resultAt(0),
               g.stream().map(x -> x.groupName() + " (" + x.groupId() + ")").toList(), all.resultAt(2), views,
               all.resultAt(4), volumes.stream().map(DataVolume::describe).toList(), all.resultAt(6),
-              all.resultAt(7));
+              all.resultAt(7), all.resultAt(8), all.resultAt(9));
         });
   }
 
@@ -731,7 +746,7 @@ public final class Deployment {
 
   /** How long one step of down waits for EC2 (instances to terminate, a volume or group to come free). */
   private Deadline downDeadline() {
-    return new Deadline(vertx, 15 * 60_000, cfg.pollIntervalMs());
+    return new Deadline(vertx, 15 * 60_000, cfg.pollIntervalMs(), progress);
   }
 
   /**
@@ -751,12 +766,15 @@ public final class Deployment {
         })
         .compose(v -> instances.awaitGone(downDeadline(), progress))
         .compose(v -> rdsOrNone(() -> new Database(aws, names, progress).delete(cfg.dbFinalSnapshot(),
-            new Deadline(vertx, Database.DELETE_TIMEOUT_MS, cfg.pollIntervalMs())), null))
+            new Deadline(vertx, Database.DELETE_TIMEOUT_MS, cfg.pollIntervalMs(), progress)), null))
         // Each step its own time: the database's deletion before them may take a quarter of an hour.
         .compose(v -> new DataVolume(aws, names, progress).delete(downDeadline()))
         .compose(v -> new SecurityGroups(aws, names, progress).delete(downDeadline()))
         .compose(v -> new InstanceRoles(aws, names, cfg.workerInstanceType(), progress).delete())
         .compose(v -> new ArtifactBucket(aws, names, progress).delete())
+        .compose(v -> new ClusterDashboard(aws, names, progress).delete())
+        // Last: the instances' final lines are in by now, for whoever keeps them.
+        .compose(v -> new ClusterLogs(aws, names, progress).delete(cfg.keepLogs()))
         .map(v -> {
           progress.say(progress.changes().isEmpty() ? "nothing to remove" : "cluster " + names.cluster() + " removed");
           return progress.changes();

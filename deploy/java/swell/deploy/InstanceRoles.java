@@ -63,7 +63,9 @@ final class InstanceRoles {
         .replace("{{cluster}}", names.cluster())
         .replace("{{bucket}}", names.bucket())
         .replace("{{workerRoleArn}}", names.roleArn(ClusterNames.WORKER))
-        .replace("{{workerInstanceType}}", workerInstanceType);
+        .replace("{{workerInstanceType}}", workerInstanceType)
+        .replace("{{logGroupArn}}", names.logGroupArn())
+        .replace("{{metricsNamespace}}", names.metricsNamespace());
     if (!databasePassword || !ClusterNames.BALANCER.equals(role)) {
       return rendered;
     }

@@ -180,7 +180,8 @@ final class SecurityGroups {
             return Future.succeededFuture();
           }
           if ("DependencyViolation".equals(AwsErrors.code(e)) && !deadline.passed()) {
-            return deadline.sleep().compose(v -> deleteGroup(g, deadline));
+            return deadline.sleep("waiting for EC2 to release security group " + g.groupName()
+                + " (still used by a network interface)").compose(v -> deleteGroup(g, deadline));
           }
           return Future.failedFuture(e);
         });

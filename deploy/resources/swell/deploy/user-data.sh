@@ -20,6 +20,9 @@ DATA_VOLUME='{{DATA_VOLUME}}'
 # the database's certificate chains to; both empty for every other instance.
 STORE_PASSWORD_KEY='{{STORE_PASSWORD_KEY}}'
 STORE_CA_URL='{{STORE_CA_URL}}'
+# The CloudWatch Logs group this boot log and the role's log go to, one stream per instance; empty:
+# no agent, and the role logs to the journal.
+LOG_GROUP='{{LOG_GROUP}}'
 
 STATE=/var/lib/swell
 mkdir -p "$STATE/data" /opt/swell /etc/swell
@@ -28,6 +31,8 @@ echo "swell boot: role $ROLE, bucket $BUCKET"
 
 fail() {
   echo "SWELL_BOOT_FAILED: $*" | tee "$STATE/BOOT_FAILED" > /dev/console
+  # A failed boot's log is the one most worth reading: ship it if the agent can still be had.
+  [ -n "$LOG_GROUP" ] && start_log_agent 3
   exit 1
 }
 
@@ -41,6 +46,32 @@ retry() {
     sleep $((n * 5))
     n=$((n + 1))
   done
+}
+
+# The CloudWatch agent (amazon-cloudwatch-agent from dnf, with retries like Java) tails the boot log
+# and the role's log from their first line into the cluster's log group, both in the stream named
+# after this instance; the instance role may write to that group alone. Logs are not the queue: an
+# agent that cannot be installed leaves a warning, not a failed boot.
+SWELL_LOG=/var/log/swell/swell.log
+CW_AGENT=/opt/aws/amazon-cloudwatch-agent
+start_log_agent() {
+  retry "$1" dnf install -y amazon-cloudwatch-agent || return 1
+  cat > "$CW_AGENT/etc/amazon-cloudwatch-agent.json" <<AGENT
+{
+  "logs": {
+    "force_flush_interval": 5,
+    "logs_collected": {
+      "files": {
+        "collect_list": [
+          {"file_path": "$SWELL_LOG", "log_group_name": "$LOG_GROUP", "log_stream_name": "{instance_id}", "timezone": "UTC"},
+          {"file_path": "/var/log/swell-boot.log", "log_group_name": "$LOG_GROUP", "log_stream_name": "{instance_id}", "timezone": "UTC"}
+        ]
+      }
+    }
+  }
+}
+AGENT
+  "$CW_AGENT/bin/amazon-cloudwatch-agent-ctl" -a fetch-config -m ec2 -s -c "file:$CW_AGENT/etc/amazon-cloudwatch-agent.json"
 }
 
 IMDS=http://169.254.169.254/latest
@@ -159,20 +190,49 @@ chown -R swell:swell "$STATE"
 chown root:swell /etc/swell/env /etc/swell/swell.json
 chmod 640 /etc/swell/env /etc/swell/swell.json
 
-# A worker that exits cleanly was told to retire: it powers off, and the instance terminates
-# (launched with InstanceInitiatedShutdownBehavior=terminate). Any other exit restarts it. The
-# '+' runs that one command as root: the service itself runs as the unprivileged swell user.
+# With a log group the role writes its log to a file the agent tails (it cannot read the journal),
+# rotated by size; at shutdown systemd stops the role before the agent, which sends what it holds.
+LOG_OUTPUT=""
+if [ -n "$LOG_GROUP" ]; then
+  mkdir -p /var/log/swell
+  LOG_OUTPUT="StandardOutput=append:$SWELL_LOG
+StandardError=append:$SWELL_LOG"
+  printf '%s {\n  size 100M\n  rotate 2\n  copytruncate\n  missingok\n}\n' "$SWELL_LOG" > /etc/logrotate.d/swell
+fi
+# Waits until the agent has sent both logs to their last byte (its state file per log holds the offset
+# CloudWatch acknowledged), at most 60 s: a retired worker's last lines must leave before it powers off.
+cat > /usr/local/sbin/swell-logs-sent <<'FLUSH'
+#!/bin/sh
+systemctl is-active -q amazon-cloudwatch-agent || exit 0
+for n in $(seq 1 60); do
+  pending=0
+  for f in /var/log/swell/swell.log /var/log/swell-boot.log; do
+    size=$(stat -c %s "$f" 2>/dev/null || echo 0)
+    sent=$(head -n 1 "/opt/aws/amazon-cloudwatch-agent/logs/state/$(echo "$f" | tr / _)" 2>/dev/null)
+    [ "${sent:-0}" -ge "$size" ] || pending=1
+  done
+  [ "$pending" = 0 ] && exit 0
+  sleep 1
+done
+echo "swell: the CloudWatch agent had not sent every log line after 60 s" >&2
+FLUSH
+chmod 755 /usr/local/sbin/swell-logs-sent
+
+# A worker that exits cleanly was told to retire: it waits for its logs to be sent, then powers off,
+# and the instance terminates (launched with InstanceInitiatedShutdownBehavior=terminate). Any other
+# exit restarts it. The '+' runs that one command as root: the service itself runs as the
+# unprivileged swell user.
 WORKER_EXIT=""
 if [ "$ROLE" = worker ]; then
   WORKER_EXIT='RestartPreventExitStatus=0
-ExecStopPost=+/bin/sh -c '"'"'[ "$$EXIT_STATUS" = 0 ] && [ "$$SERVICE_RESULT" = success ] && systemctl poweroff || true'"'"''
+ExecStopPost=+/bin/sh -c '"'"'[ "$$EXIT_STATUS" = 0 ] && [ "$$SERVICE_RESULT" = success ] && { /usr/local/sbin/swell-logs-sent; systemctl poweroff; } || true'"'"''
 fi
 
 cat > /etc/systemd/system/swell.service <<UNIT
 [Unit]
 Description=Swell $ROLE
 Wants=network-online.target
-After=network-online.target
+After=network-online.target amazon-cloudwatch-agent.service
 $DATA_MOUNT
 
 [Service]
@@ -183,6 +243,7 @@ ExecStart=/usr/bin/java \$JAVA_OPTS -jar /opt/swell/swell.jar -conf /etc/swell/s
 Restart=always
 RestartSec=3
 LimitNOFILE=65536
+$LOG_OUTPUT
 $WORKER_EXIT
 
 [Install]
@@ -192,3 +253,11 @@ UNIT
 systemctl daemon-reload
 systemctl enable --now swell.service || fail "systemd could not start swell.service"
 echo "swell boot: $ROLE started"
+# After the role: a worker serves sooner, and the agent reads both logs from their first line anyway.
+if [ -n "$LOG_GROUP" ]; then
+  if start_log_agent 10; then
+    echo "swell boot: logs go to CloudWatch Logs group $LOG_GROUP, stream $INSTANCE_ID"
+  else
+    echo "SWELL_BOOT_WARNING: could not install the CloudWatch agent; logs stay on the instance" | tee /dev/console
+  fi
+fi

@@ -178,7 +178,8 @@ class DeployTest {
             "arn:aws:s3:::" + BUCKET + "/config/balancer.json")
         .doesNotContain("config/worker.json", "\"Action\":\"*\"", "\"ec2:*\"");
     JsonObject worker = policy("worker");
-    assertThat(worker.getJsonArray("Statement")).hasSize(1);
+    // Its artifacts, and its own log stream (DeployCloudWatchTest checks that statement).
+    assertThat(worker.getJsonArray("Statement")).hasSize(2);
     assertThat(worker.encode()).contains("s3:GetObject", BUCKET + "/config/worker.json", BUCKET + "/cluster-token")
         .doesNotContain("ec2:", "iam:", "config/balancer.json");
 

@@ -10,6 +10,7 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import swell.common.ConfigReader;
+import swell.fleet.CborShim;
 import swell.fleet.MotoServer;
 
 import java.io.ByteArrayOutputStream;
@@ -36,6 +37,8 @@ final class MotoDeploy implements BeforeAllCallback, AfterAllCallback {
   static final int JAR_BYTES = 70 * 1024 * 1024;
 
   MotoServer moto;
+  /** moto answers the SDK's CloudWatch client only through this (see {@link CborShim}). */
+  CborShim cloudwatch;
   Vertx vertx;
   AwsClients aws;
   Path jar;
@@ -46,8 +49,9 @@ final class MotoDeploy implements BeforeAllCallback, AfterAllCallback {
     jar = Files.createTempFile("swell-fake", ".jar");
     writeJar(jar, 1);
     moto = MotoServer.start();
+    cloudwatch = CborShim.inFrontOf(moto);
     vertx = Vertx.vertx();
-    aws = new AwsClients(vertx, moto.settings());
+    aws = new AwsClients(vertx, moto.settings(), cloudwatch.settings(moto));
   }
 
   @Override
@@ -57,6 +61,9 @@ final class MotoDeploy implements BeforeAllCallback, AfterAllCallback {
     }
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (cloudwatch != null) {
+      cloudwatch.close();
     }
     if (moto != null) {
       moto.close();

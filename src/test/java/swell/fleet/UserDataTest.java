@@ -31,6 +31,46 @@ class UserDataTest {
   }
 
   @Test
+  void withALogGroupTheAgentShipsBothLogsToOneStreamPerInstanceAndARetiredWorkerWaitsForIt() throws Exception {
+    String script = worker(Map.of("SWELL_WORKER_ID", "w-1")).withLogGroup("/swell/x").render(UserData.template(""));
+    assertValidBash(script);
+    assertThat(script).contains("LOG_GROUP='/swell/x'",
+        // installed with retries like Java, after the role starts, and tried again on a failed boot
+        "retry \"$1\" dnf install -y amazon-cloudwatch-agent", "if start_log_agent 10; then",
+        "[ -n \"$LOG_GROUP\" ] && start_log_agent 3",
+        "amazon-cloudwatch-agent-ctl\" -a fetch-config -m ec2 -s",
+        // the role's output goes to the file the agent tails, rotated by size
+        "StandardOutput=append:$SWELL_LOG", "StandardError=append:$SWELL_LOG", "copytruncate",
+        // at shutdown the role stops before the agent
+        "After=network-online.target amazon-cloudwatch-agent.service",
+        // a retired worker waits for both logs to be sent, then powers off
+        "{ /usr/local/sbin/swell-logs-sent; systemctl poweroff; }",
+        "/opt/aws/amazon-cloudwatch-agent/logs/state/$(echo \"$f\" | tr / _)");
+    assertThat(script.indexOf("start_log_agent() {")).isLessThan(script.indexOf("IMDS_TOKEN=$(retry"));
+    assertThat(script.indexOf("systemctl enable --now swell.service")).isLessThan(script.indexOf("start_log_agent 10"));
+
+    String agentConfig = script.substring(script.indexOf("<<AGENT\n") + "<<AGENT\n".length(),
+        script.indexOf("\nAGENT\n")).replace("$SWELL_LOG", "/var/log/swell/swell.log").replace("$LOG_GROUP", "/swell/x");
+    io.vertx.core.json.JsonObject config = new io.vertx.core.json.JsonObject(agentConfig);
+    io.vertx.core.json.JsonArray files = config.getJsonObject("logs").getJsonObject("logs_collected")
+        .getJsonObject("files").getJsonArray("collect_list");
+    assertThat(files).hasSize(2);
+    assertThat(files.stream().map(f -> ((io.vertx.core.json.JsonObject) f).getString("file_path")))
+        .containsExactly("/var/log/swell/swell.log", "/var/log/swell-boot.log");
+    for (Object f : files) {
+      assertThat(((io.vertx.core.json.JsonObject) f).getString("log_group_name")).isEqualTo("/swell/x");
+      assertThat(((io.vertx.core.json.JsonObject) f).getString("log_stream_name")).isEqualTo("{instance_id}");
+    }
+  }
+
+  @Test
+  void withoutALogGroupNoAgentRunsAndTheRoleLogsToTheJournal() throws Exception {
+    String script = worker(Map.of("SWELL_WORKER_ID", "w-1")).render(UserData.template(""));
+    assertValidBash(script);
+    assertThat(script).contains("LOG_GROUP=''", "if [ -n \"$LOG_GROUP\" ]; then");
+  }
+
+  @Test
   void theRenderedScriptIsValidBashWithEveryPlaceholderFilled() throws Exception {
     String script = worker(Map.of("SWELL_WORKER_ID", "w-1", "SWELL_BALANCER_URLS", "http://10.0.0.5:5000"))
         .render(UserData.template(""));
@@ -51,7 +91,8 @@ class UserDataTest {
         "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${DATA_VOLUME/-/}",
         "blkid -p \"$dev\"", "2) echo", "mkfs.xfs -q \"$dev\"",
         "UUID=$uuid $STATE/data xfs defaults,nofail 0 2",
-        "DATA_MOUNT=\"RequiresMountsFor=$STATE/data\"", "After=network-online.target\n$DATA_MOUNT");
+        "DATA_MOUNT=\"RequiresMountsFor=$STATE/data\"",
+        "After=network-online.target amazon-cloudwatch-agent.service\n$DATA_MOUNT");
     // The volume is mounted before the data directory is handed to the swell user and the service starts.
     assertThat(script.indexOf("mount_data_volume ||")).isLessThan(script.indexOf("chown -R swell:swell"))
         .isLessThan(script.indexOf("systemctl enable --now swell.service"));
