@@ -15,6 +15,7 @@ import swell.common.ConfigException;
 import swell.deploy.DeployCommand;
 import swell.keys.KeysCommand;
 import swell.loadtest.LoadtestCommand;
+import swell.metrics.CloudWatchMetrics;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +42,8 @@ public final class Main implements Callable<Integer> {
   String conf = "config/local.json";
 
   private Vertx vertx;
+  /** Null unless the role's config names a cloudwatchNamespace. */
+  private CloudWatchMetrics cloudwatch;
 
   public static void main(String[] args) {
     Main main = new Main();
@@ -66,7 +69,11 @@ public final class Main implements Callable<Integer> {
     }
     // Before anything of the role logs: every line has the format and the role's ids.
     started.logging().apply();
-    vertx = Vertx.vertx(serverOptions());
+    if (!started.cloudwatchNamespace().isEmpty()) {
+      cloudwatch = CloudWatchMetrics.start(started.cloudwatchNamespace());
+      cloudwatch.addTo(started.metrics().registry());
+    }
+    vertx = started.metrics().vertx(serverOptions());
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "swell-shutdown"));
     try {
       vertx.deployVerticle(started.verticle(), new DeploymentOptions())
@@ -89,7 +96,11 @@ public final class Main implements Callable<Integer> {
    */
   static final int DNS_TTL_SECONDS = 5;
 
-  /** The role's Vert.x: native transport where there is one, and DNS answers kept no longer than {@link #DNS_TTL_SECONDS}. */
+  /**
+   * The role's Vert.x options: native transport where there is one, and DNS answers kept no longer
+   * than {@link #DNS_TTL_SECONDS}. {@link swell.metrics.PrometheusMetrics#vertx} adds Vert.x's metrics
+   * (HTTP servers and clients, pools, event loops) to them unless {@code metrics} is false.
+   */
   static VertxOptions serverOptions() {
     java.security.Security.setProperty("networkaddress.cache.ttl", Integer.toString(DNS_TTL_SECONDS));
     java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");
@@ -99,7 +110,10 @@ public final class Main implements Callable<Integer> {
             .setCacheNegativeTimeToLive(1));
   }
 
-  /** SIGTERM: undeploy cleanly, so a worker says it leaves and a balancer stops its children. */
+  /**
+   * SIGTERM: undeploy cleanly, so a worker says it leaves and a balancer stops its children; then
+   * the last minute of meters goes to CloudWatch.
+   */
   private void shutdown() {
     Vertx v = vertx;
     if (v != null) {
@@ -108,6 +122,9 @@ public final class Main implements Callable<Integer> {
       } catch (Exception e) {
         log.warn("clean shutdown did not finish: {}", e.toString());
       }
+    }
+    if (cloudwatch != null) {
+      cloudwatch.close(); // publishes the last minute's numbers
     }
   }
 

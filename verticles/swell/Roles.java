@@ -10,10 +10,12 @@ import swell.endpoint.EndpointConfig;
 import swell.endpoint.EndpointGroup;
 import swell.local.LocalConfig;
 import swell.local.LocalVerticle;
+import swell.metrics.PrometheusMetrics;
 import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
 
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /** Turns a role config into its verticle, with every key validated before anything starts. */
@@ -24,8 +26,10 @@ public final class Roles {
   /**
    * @param logging how the role logs, applied before it starts ({@link LogConfig#apply()})
    * @param cloudwatchNamespace where the role's {@code swell_*} meters go in CloudWatch; {@code ""}: nowhere
+   * @param metrics the process's meters: Main builds its Vert.x with them; off for a worker, which serves none
    */
-  public record Started(String role, Deployable verticle, LogConfig logging, String cloudwatchNamespace) {
+  public record Started(String role, Deployable verticle, LogConfig logging, String cloudwatchNamespace,
+                        PrometheusMetrics metrics) {
   }
 
   /**
@@ -37,30 +41,33 @@ public final class Roles {
     String role = r.oneOf("role", "local", "local", "endpoint", "balancer", "worker");
     LogConfig logging = LogConfig.read(r, role);
     String cloudwatchNamespace = swell.metrics.CloudWatchMetrics.namespace(r);
-    Deployable verticle;
+    // Workers serve no /metrics (their figures reach the balancer in heartbeats), so theirs stay off.
+    boolean metricsOn = r.bool("metrics", true) && !"worker".equals(role);
+    Function<PrometheusMetrics, Deployable> verticle;
     switch (role) {
       case "endpoint" -> {
         EndpointConfig c = EndpointConfig.from(r);
-        verticle = new EndpointGroup(c);
+        verticle = m -> new EndpointGroup(c, m);
         logging = logging.with("port", Integer.toString(c.port()));
       }
       case "balancer" -> {
         BalancerConfig c = BalancerConfig.from(r);
-        verticle = new BalancerVerticle(c, exit);
+        verticle = m -> new BalancerVerticle(c, exit, m);
         logging = logging.with("balancerId", c.balancerId());
       }
       case "worker" -> {
         WorkerConfig c = WorkerConfig.from(r);
-        verticle = new WorkerVerticle(c, exit);
+        verticle = m -> new WorkerVerticle(c, exit);
         logging = logging.with("workerId", c.workerId());
       }
       default -> {
         LocalConfig c = LocalConfig.from(r);
-        verticle = new LocalVerticle(c, exit);
+        verticle = m -> new LocalVerticle(c, exit, m);
         logging = logging.with("balancerId", c.balancer().balancerId());
       }
     }
     r.rejectUnknown();
-    return new Started(role, verticle, logging, cloudwatchNamespace);
+    PrometheusMetrics metrics = PrometheusMetrics.of(metricsOn);
+    return new Started(role, verticle.apply(metrics), logging, cloudwatchNamespace, metrics);
   }
 }

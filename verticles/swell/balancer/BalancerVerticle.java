@@ -13,14 +13,16 @@ import io.vertx.ext.web.handler.TimeoutHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import swell.common.ApiError;
+import swell.common.ClusterToken;
 import swell.common.HttpErrors;
 import swell.fleet.Fleet;
 import swell.fleet.Fleets;
+import swell.metrics.PrometheusMetrics;
+import swell.metrics.StoreMeters;
 import swell.store.ExpiryOutcome;
+import swell.store.StoreTimings;
 import swell.store.WorkStore;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -51,6 +53,9 @@ public final class BalancerVerticle extends VerticleBase {
   private final LongSupplier clock;
   private final IntConsumer exit;
   private final byte[] expectedAuth;
+  private final PrometheusMetrics metrics;
+  private BalancerMeters meters;
+  private StatsCache queueStats;
   private WorkStore store;
   private Fleet fleet;
   private final WorkerRegistry workers = new WorkerRegistry();
@@ -75,7 +80,13 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** @param exit how the process ends when the store broke for good ({@link #EXIT_STORE_BROKE}) */
   public BalancerVerticle(BalancerConfig cfg, IntConsumer exit) {
-    this(cfg, v -> cfg.store().create(v, cfg.storeLimits()), System::currentTimeMillis, exit);
+    this(cfg, exit, PrometheusMetrics.off());
+  }
+
+  /** @param metrics where its meters go, served as {@code GET /metrics} unless off */
+  public BalancerVerticle(BalancerConfig cfg, IntConsumer exit, PrometheusMetrics metrics) {
+    this(cfg, v -> cfg.store().create(v, cfg.storeLimits(), storeTimings(metrics)), System::currentTimeMillis, exit,
+        metrics);
   }
 
   /**
@@ -83,19 +94,34 @@ public final class BalancerVerticle extends VerticleBase {
    */
   public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
                           IntConsumer exit) {
+    this(cfg, storeFactory, clock, exit, PrometheusMetrics.off());
+  }
+
+  public BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, LongSupplier clock,
+                          IntConsumer exit, PrometheusMetrics metrics) {
     this(cfg, storeFactory, (vertx, urls) -> Fleets.create(vertx, cfg.fleet(), urls, cfg.clusterToken(), cfg.dataDir()),
-        clock, exit);
+        clock, exit, metrics);
   }
 
   /** @param fleets makes the fleet once the balancer's URL is known (tests hand in a fake fleet) */
   BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
                    IntConsumer exit) {
+    this(cfg, storeFactory, fleets, clock, exit, PrometheusMetrics.off());
+  }
+
+  BalancerVerticle(BalancerConfig cfg, Function<Vertx, WorkStore> storeFactory, FleetFactory fleets, LongSupplier clock,
+                   IntConsumer exit, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.storeFactory = storeFactory;
     this.fleets = fleets;
     this.clock = clock;
     this.exit = exit;
-    this.expectedAuth = ("Bearer " + cfg.clusterToken()).getBytes(StandardCharsets.UTF_8);
+    this.metrics = metrics;
+    this.expectedAuth = ClusterToken.bearer(cfg.clusterToken());
+  }
+
+  private static StoreTimings storeTimings(PrometheusMetrics metrics) {
+    return metrics.counting() ? new StoreMeters(metrics.registry()) : StoreTimings.NONE;
   }
 
   /**
@@ -114,7 +140,11 @@ public final class BalancerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = storeFactory.apply(vertx);
+    WorkStore opened = storeFactory.apply(vertx);
+    queueStats = new StatsCache(() -> opened.stats(clock.getAsLong()), System::nanoTime, StatsCache.MAX_AGE_NANOS);
+    meters = new BalancerMeters(metrics.registry(), queueStats, opened.shared());
+    // With nothing counting (metrics off), the store is not wrapped: the baseline of bench/metrics-overhead.sh.
+    store = metrics.counting() ? new MeteredWorkStore(opened, meters, queueStats) : opened;
     Scheduler scheduler = new VertxScheduler(vertx, context);
     dispatcher = new PollDispatcher(store, scheduler, clock, cfg.leaseLimits(), cfg.leaseMs());
     pulls = new PullWaiters(store, scheduler, clock);
@@ -127,7 +157,7 @@ public final class BalancerVerticle extends VerticleBase {
           ScalingPolicy policy = new ScalingPolicy(cfg.scaling(), !"none".equals(fleet.type()));
           FleetScaler.Lead lead = cluster == null ? FleetScaler.Lead.ALONE : cluster.lead();
           scaler = new FleetScaler(fleet, policy, cfg.scaling(), workers, clock, dispatcher::retire, this::workerGone,
-              lead);
+              lead, meters::scalerEvent);
           // Only the leader adopts the fleet; another balancer serves and leaves the fleet to it.
           return lead.leads() ? scaler.reconcile() : Future.<Void>succeededFuture();
         })
@@ -220,6 +250,9 @@ public final class BalancerVerticle extends VerticleBase {
     r.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     r.get("/ready").respond(this::ready);
     r.get("/status").respond(this::status);
+    if (metrics.enabled()) {
+      r.get("/metrics").handler(this::metrics);
+    }
     dashboard.mountHistory(r);
     ClientRoutes clientRoutes = new ClientRoutes(cfg, store, clock, context, pulls, this::workAdded,
         dashboard.history());
@@ -265,8 +298,17 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   private boolean authorized(HttpServerRequest req) {
-    String header = req.getHeader("Authorization");
-    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expectedAuth);
+    return ClusterToken.presented(req.getHeader("Authorization"), expectedAuth);
+  }
+
+  /**
+   * {@code GET /metrics} (behind the cluster token, like every route): the workers and the lead are
+   * sampled here on the event loop, the queue counts are read again if older than a second, and the
+   * text is made on a worker thread.
+   */
+  private void metrics(RoutingContext ctx) {
+    meters.sample(workers, () -> cluster == null || cluster.leads());
+    metrics.serveAfter(ctx, Future.fromCompletionStage(queueStats.fresh(), context));
   }
 
   private static ApiError unauthorized() {
@@ -355,6 +397,7 @@ public final class BalancerVerticle extends VerticleBase {
   }
 
   private void scaleTick() {
+    meters.forgetWorkers(workers); // whether or not anyone scrapes
     long now = clock.getAsLong();
     if (cluster != null && !cluster.leads()) {
       return; // the leader scales, and forgets silent workers for the cluster

@@ -60,6 +60,8 @@ final class FleetScaler {
   /** Called when a worker is gone, so the store puts its leases back. */
   private final Consumer<String> onGone;
   private final Lead lead;
+  /** Told the kind of every event (launch, retire, terminate, registered, ...), for the metrics. */
+  private final Consumer<String> onEvent;
   private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
   /** Whether the fleet's list was read; until then the workers an earlier balancer left are not known. */
   private boolean reconciled;
@@ -69,11 +71,11 @@ final class FleetScaler {
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
               Consumer<String> onRetire, Consumer<String> onGone) {
-    this(fleet, policy, cfg, workers, clock, onRetire, onGone, Lead.ALONE);
+    this(fleet, policy, cfg, workers, clock, onRetire, onGone, Lead.ALONE, kind -> { });
   }
 
   FleetScaler(Fleet fleet, ScalingPolicy policy, ScalingConfig cfg, WorkerRegistry workers, LongSupplier clock,
-              Consumer<String> onRetire, Consumer<String> onGone, Lead lead) {
+              Consumer<String> onRetire, Consumer<String> onGone, Lead lead, Consumer<String> onEvent) {
     this.fleet = fleet;
     this.policy = policy;
     this.cfg = cfg;
@@ -82,6 +84,7 @@ final class FleetScaler {
     this.onRetire = onRetire;
     this.onGone = onGone;
     this.lead = lead;
+    this.onEvent = onEvent;
   }
 
   /** This balancer just took the lead: it lists the fleet again and adopts what runs, on its next tick. */
@@ -282,6 +285,7 @@ final class FleetScaler {
   }
 
   private void event(String kind, String workerId, String detail) {
+    onEvent.accept(kind);
     events.addLast(new JsonObject()
         .put("at", Instant.ofEpochMilli(clock.getAsLong()).toString())
         .put("event", kind)

@@ -1,5 +1,7 @@
 package swell.common;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Locale;
 
 /**
@@ -35,5 +37,15 @@ public final class ClusterToken {
           + " (for example: openssl rand -hex 32)");
     }
     return token;
+  }
+
+  /** The {@code Authorization} header that presents {@code token}, as bytes for {@link #presented}. */
+  public static byte[] bearer(String token) {
+    return ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Whether an {@code Authorization} header is the expected one, compared in constant time. */
+  public static boolean presented(String header, byte[] expected) {
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expected);
   }
 }

@@ -63,11 +63,16 @@ final class BalancerClient {
   private final BalancerRotation rotation;
   /** With a shared store a work's id is one work at every balancer, so an unanswered batch may go to another. */
   private final boolean shared;
+  private final EndpointMeters meters;
 
-  /** @param mode {@code spread} only for balancers sharing one store (see {@link BalancerRotation}) */
+  /**
+   * @param mode {@code spread} only for balancers sharing one store (see {@link BalancerRotation})
+   * @param meters told how long each forward took, and of failovers and resends
+   */
   BalancerClient(Vertx vertx, List<String> urls, String clusterToken, int poolSize, long timeoutMs,
-                 BalancerRotation.Mode mode) {
+                 BalancerRotation.Mode mode, EndpointMeters meters) {
     this.vertx = vertx;
+    this.meters = meters;
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
         new PoolOptions().setHttp1MaxSize(poolSize).setMaxWaitQueueSize(10_000));
     this.urls = urls;
@@ -109,7 +114,9 @@ final class BalancerClient {
    * cluster token). Fails with a 503 no_balancer when none does.
    */
   Future<Reply> sendIdempotent(HttpMethod method, String pathAndQuery, Map<String, String> headers, Buffer body) {
-    return idempotentAt(rotation.next(now()), 0, method, pathAndQuery, headers, body);
+    long start = System.nanoTime();
+    return idempotentAt(rotation.next(now()), 0, method, pathAndQuery, headers, body)
+        .onComplete(ar -> EndpointMeters.record(meters.otherForward, start));
   }
 
   private Future<Reply> idempotentAt(int index, int tried, HttpMethod method, String pathAndQuery,
@@ -127,7 +134,9 @@ final class BalancerClient {
    * whatever its status, is the answer.
    */
   Future<Reply> sendOnce(HttpMethod method, String pathAndQuery, Map<String, String> headers, long waitMs) {
-    return onceAt(rotation.next(now()), 0, method, pathAndQuery, headers, waitMs);
+    long start = System.nanoTime();
+    return onceAt(rotation.next(now()), 0, method, pathAndQuery, headers, waitMs)
+        .onComplete(ar -> EndpointMeters.record(meters.pullForward, start));
   }
 
   private Future<Reply> onceAt(int index, int tried, HttpMethod method, String pathAndQuery,
@@ -184,6 +193,7 @@ final class BalancerClient {
       rotation.failed(index, now());
     }
     Promise<Reply> settled = Promise.promise();
+    meters.resends.increment();
     vertx.setTimer(pauseMs, t -> sendTo(target, HttpMethod.POST, "/enqueue_batch", BATCH_HEADERS, batch,
         Math.min(leftMs, Math.max(1, timeoutMs / 2)))
         .compose(reply -> reply.status() == 200 ? answered(target, reply)
@@ -228,6 +238,7 @@ final class BalancerClient {
 
   private Future<Reply> failOver(int index, Throwable e, Supplier<Future<Reply>> next) {
     rotation.failed(index, now());
+    meters.failovers.increment();
     log.warn("no usable answer from a balancer, trying the next: {}", e.getMessage());
     return next.get();
   }

@@ -3,6 +3,7 @@ package swell.endpoint;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import swell.metrics.PrometheusMetrics;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,23 +16,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class EndpointGroup extends VerticleBase {
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
+  private final PrometheusMetrics metrics;
   private final String inJvmBalancer;
   private final List<EndpointVerticle> started = new CopyOnWriteArrayList<>();
 
-  public EndpointGroup(EndpointConfig cfg) {
-    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()));
+  /** @param metrics the process's meters, served as {@code GET /metrics} unless off */
+  public EndpointGroup(EndpointConfig cfg, PrometheusMetrics metrics) {
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), null, metrics);
   }
 
-  /** {@code inFlight} bounds the bodies of every endpoint in the process (the {@code local} role has several). */
-  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight) {
-    this(cfg, inFlight, null);
-  }
-
-  /** @param inJvmBalancer see {@link EndpointVerticle#EndpointVerticle(EndpointConfig, InFlightBytes, String)} */
-  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer) {
+  /**
+   * @param inFlight bounds the bodies of every endpoint in the process (the {@code local} role has several)
+   * @param inJvmBalancer see {@link EndpointVerticle#EndpointVerticle(EndpointConfig, InFlightBytes, String,
+   *     PrometheusMetrics)}
+   * @param metrics the process's meters, served as {@code GET /metrics} unless off
+   */
+  public EndpointGroup(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.inFlight = inFlight;
     this.inJvmBalancer = inJvmBalancer;
+    this.metrics = metrics;
   }
 
   /** The port the group listens on, once started. */
@@ -44,7 +48,7 @@ public final class EndpointGroup extends VerticleBase {
     // A port of 0 means "any": each copy would get a different one, so it runs alone.
     int instances = cfg.port() == 0 ? 1 : cfg.instances();
     return vertx.deployVerticle(() -> {
-      EndpointVerticle e = new EndpointVerticle(cfg, inFlight, inJvmBalancer);
+      EndpointVerticle e = new EndpointVerticle(cfg, inFlight, inJvmBalancer, metrics);
       started.add(e);
       return e;
     }, new DeploymentOptions().setInstances(instances));

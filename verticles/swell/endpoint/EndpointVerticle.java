@@ -15,9 +15,11 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import swell.common.ApiError;
+import swell.common.ClusterToken;
 import swell.common.HttpErrors;
 import swell.common.Params;
 import swell.common.WorkIds;
+import swell.metrics.PrometheusMetrics;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +46,10 @@ public final class EndpointVerticle extends VerticleBase {
   private final EndpointConfig cfg;
   private final InFlightBytes inFlight;
   private final String inJvmBalancer;
+  private final PrometheusMetrics metrics;
+  /** {@code /metrics} is for the cluster's Prometheus, not for clients: it wants the cluster token. */
+  private final byte[] clusterAuth;
+  private EndpointMeters meters;
   private BalancerClient balancers;
   private BodyDeadlines deadlines;
   private EnqueueRoute enqueue;
@@ -51,22 +57,26 @@ public final class EndpointVerticle extends VerticleBase {
   private long sweeper = -1;
 
   public EndpointVerticle(EndpointConfig cfg) {
-    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()));
+    this(cfg, PrometheusMetrics.off());
   }
 
-  /** {@code inFlight} is shared by every endpoint of the process: they share its heap. */
-  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight) {
-    this(cfg, inFlight, null);
+  /** With {@link PrometheusMetrics#on()}, it serves {@code GET /metrics} to holders of the cluster token. */
+  public EndpointVerticle(EndpointConfig cfg, PrometheusMetrics metrics) {
+    this(cfg, new InFlightBytes(cfg.maxInFlightBytes()), null, metrics);
   }
 
   /**
+   * @param inFlight shared by every endpoint of the process: they share its heap
    * @param inJvmBalancer the event-bus address of a balancer in this JVM to hand enqueued works to
    *     (the {@code local} role), or null to forward them over HTTP; other requests go over HTTP
+   * @param metrics the process's meters (shared too); {@code GET /metrics} serves them unless off
    */
-  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer) {
+  public EndpointVerticle(EndpointConfig cfg, InFlightBytes inFlight, String inJvmBalancer, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.inFlight = inFlight;
     this.inJvmBalancer = inJvmBalancer;
+    this.metrics = metrics;
+    this.clusterAuth = ClusterToken.bearer(cfg.clusterToken());
   }
 
   /** The port the endpoint listens on, once started (useful when configured as 0). */
@@ -76,13 +86,14 @@ public final class EndpointVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    meters = new EndpointMeters(metrics.registry());
     balancers = new BalancerClient(vertx, cfg.balancerUrls(), cfg.clusterToken(), cfg.forwardPoolSize(),
-        cfg.forwardTimeoutMs(), cfg.balancerMode());
+        cfg.forwardTimeoutMs(), cfg.balancerMode(), meters);
     deadlines = new BodyDeadlines(cfg.bodyTimeoutMs());
     sweeper = vertx.setPeriodic(Math.max(10, Math.min(MAX_SWEEP_MS, cfg.bodyTimeoutMs() / 4)), t -> deadlines.sweep());
     BatchForward forward = inJvmBalancer == null ? BatchForward.http(balancers)
         : BatchForward.inJvm(vertx, inJvmBalancer, cfg.forwardTimeoutMs());
-    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(forward, cfg.forwardMaxInFlight(),
+    enqueue = new EnqueueRoute(cfg, inFlight, new EnqueueBatcher(forward, meters, cfg.forwardMaxInFlight(),
         cfg.forwardBatchMax(), cfg.forwardQueueMax()), deadlines);
     long requestTimeoutMs = cfg.limits().requestTimeoutMs();
     TimeoutHandler timeout = TimeoutHandler.create(requestTimeoutMs, 503);
@@ -90,6 +101,9 @@ public final class EndpointVerticle extends VerticleBase {
     HttpErrors.install(router);
     router.get("/health").respond(ctx -> Future.succeededFuture(new JsonObject().put("status", "up")));
     router.get("/ready").handler(timeout).respond(this::ready);
+    if (metrics.enabled()) {
+      router.get("/metrics").handler(timeout).handler(this::metrics);
+    }
     router.route().handler(this::authenticate);
     // PUT /enqueue never reaches the router (see handle); any other method on it is wrong.
     router.route("/enqueue").handler(ctx -> ctx.fail(new ApiError(405, "method_not_allowed",
@@ -148,6 +162,16 @@ public final class EndpointVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /** {@code GET /metrics}: with the cluster token only (compared in constant time), never with a client key. */
+  private void metrics(RoutingContext ctx) {
+    if (!ClusterToken.presented(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), clusterAuth)) {
+      HttpErrors.send(ctx, ApiError.unauthorized("GET /metrics needs the cluster token: Authorization: Bearer"
+          + " <clusterToken>"));
+      return;
+    }
+    metrics.serve(ctx);
+  }
+
   /** The owner's header for the balancer; none for the anonymous owner. */
   private static Map<String, String> ownerHeaders(RoutingContext ctx) {
     String owner = ctx.get(OWNER);
@@ -161,7 +185,13 @@ public final class EndpointVerticle extends VerticleBase {
     String path = "/pullCompleted?top=" + top + (ackMs == null ? "" : "&ackMs=" + ackMs)
         + (waitMs == null ? "" : "&waitMs=" + waitMs);
     return balancers.sendOnce(HttpMethod.POST, path, ownerHeaders(ctx), waitMs == null ? 0 : waitMs)
-        .recover(e -> Future.failedFuture(e instanceof BalancerClient.OutcomeUnknown ? pullUnknown(ackMs) : e))
+        .recover(e -> {
+          if (e instanceof BalancerClient.OutcomeUnknown) {
+            meters.pullUnknown.increment();
+            return Future.failedFuture(pullUnknown(ackMs));
+          }
+          return Future.failedFuture(e);
+        })
         .compose(resp -> relay(ctx, resp));
   }
 

@@ -38,14 +38,16 @@ final class EnqueueBatcher {
   }
 
   private final BatchForward forward;
+  private final EndpointMeters meters;
   private final int maxInFlight;
   private final int maxBatch;
   private final int maxWaiting;
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int inFlight;
 
-  EnqueueBatcher(BatchForward forward, int maxInFlight, int maxBatch, int maxWaiting) {
+  EnqueueBatcher(BatchForward forward, EndpointMeters meters, int maxInFlight, int maxBatch, int maxWaiting) {
     this.forward = forward;
+    this.meters = meters;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
@@ -93,20 +95,24 @@ final class EnqueueBatcher {
   /** Sends one batch; from here on only the batch holds the bodies, until it is answered. */
   private void send(List<Frame> frames, List<Promise<Answer>> answers) {
     inFlight++;
+    meters.batchWorks.record(frames.size());
     UUID[] ids = new UUID[frames.size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = frames.get(i).id();
     }
+    long start = System.nanoTime();
     forward.send(frames).onComplete(ar -> {
+      EndpointMeters.record(meters.enqueueForward, start);
       inFlight--;
       settle(ids, answers, ar);
       pump();
     });
   }
 
-  private static void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BatchForward.Reply> ar) {
+  private void settle(UUID[] ids, List<Promise<Answer>> answers, AsyncResult<BatchForward.Reply> ar) {
     if (ar.failed()) {
       if (ar.cause() instanceof BalancerClient.OutcomeUnknown) {
+        meters.enqueueUnknown.increment(ids.length);
         for (int i = 0; i < ids.length; i++) {
           answers.get(i).complete(unknown(ids[i]));
         }
@@ -143,9 +149,13 @@ final class EnqueueBatcher {
       }
     } catch (RuntimeException e) {
       // A 200 the endpoint cannot read: the works may well be stored, so no client may be told otherwise.
+      int unknown = 0;
       for (int i = 0; i < ids.length; i++) {
-        answers.get(i).tryComplete(unknown(ids[i]));
+        if (answers.get(i).tryComplete(unknown(ids[i]))) {
+          unknown++;
+        }
       }
+      meters.enqueueUnknown.increment(unknown);
     }
   }
 

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import swell.balancer.BalancerVerticle;
 import swell.endpoint.EndpointGroup;
 import swell.endpoint.InFlightBytes;
+import swell.metrics.PrometheusMetrics;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -24,18 +25,23 @@ public final class LocalVerticle extends VerticleBase {
   /** As read; once started, with the cluster token settled. */
   private LocalConfig cfg;
   private final IntConsumer exit;
+  private final PrometheusMetrics metrics;
   private BalancerVerticle balancer;
   private String inJvmAddress;
   private final List<EndpointGroup> endpoints = new ArrayList<>();
 
   public LocalVerticle(LocalConfig cfg) {
-    this(cfg, code -> { });
+    this(cfg, code -> { }, PrometheusMetrics.off());
   }
 
-  /** @param exit how the process ends if the balancer's store breaks for good */
-  public LocalVerticle(LocalConfig cfg, IntConsumer exit) {
+  /**
+   * @param exit how the process ends if the balancer's store breaks for good
+   * @param metrics the process's meters: the balancer and every endpoint serve them all as {@code GET /metrics}
+   */
+  public LocalVerticle(LocalConfig cfg, IntConsumer exit, PrometheusMetrics metrics) {
     this.cfg = cfg;
     this.exit = exit;
+    this.metrics = metrics;
   }
 
   public int balancerPort() {
@@ -54,7 +60,7 @@ public final class LocalVerticle extends VerticleBase {
   public Future<?> start() {
     return settleToken().compose(settled -> {
       cfg = settled;
-      balancer = new BalancerVerticle(cfg.balancer(), exit);
+      balancer = new BalancerVerticle(cfg.balancer(), exit, metrics);
       inJvmAddress = balancer.serveInJvm();
       return vertx.deployVerticle(balancer);
     }).compose(id -> {
@@ -64,7 +70,7 @@ public final class LocalVerticle extends VerticleBase {
       InFlightBytes inFlight = new InFlightBytes(cfg.endpoint(0, url).maxInFlightBytes());
       for (int port : cfg.endpointPorts()) {
         // Works go to the balancer in this JVM without an HTTP hop; pulls and the rest still use HTTP.
-        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight, inJvmAddress);
+        EndpointGroup e = new EndpointGroup(cfg.endpoint(port, url), inFlight, inJvmAddress, metrics);
         endpoints.add(e);
         started.add(vertx.deployVerticle(e));
       }

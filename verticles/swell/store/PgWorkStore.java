@@ -67,6 +67,7 @@ public final class PgWorkStore implements WorkStore {
   private final StoreLimits limits;
   private final Admission admission;
   private final AdmissionCounts counts;
+  private final StoreTimings timings;
 
   private final Object lock = new Object();
   private Pool pool;
@@ -83,12 +84,23 @@ public final class PgWorkStore implements WorkStore {
    * @param clock    {@link PgClock#DATABASE} in production
    */
   public PgWorkStore(Vertx vertx, PgConnectOptions connect, int poolSize, PgClock clock, StoreLimits limits) {
-    this(vertx, connect, poolSize, clock, limits, COUNTS_MAX_AGE_MS);
+    this(vertx, connect, poolSize, clock, limits, StoreTimings.NONE);
+  }
+
+  /** @param timings told how long each statement took, by kind */
+  public PgWorkStore(Vertx vertx, PgConnectOptions connect, int poolSize, PgClock clock, StoreLimits limits,
+                     StoreTimings timings) {
+    this(vertx, connect, poolSize, clock, limits, COUNTS_MAX_AGE_MS, timings);
   }
 
   /** @param countsMaxAgeMs how old the admission counts may get (tests that count statements set it long) */
   PgWorkStore(Vertx vertx, PgConnectOptions connect, int poolSize, PgClock clock, StoreLimits limits,
               long countsMaxAgeMs) {
+    this(vertx, connect, poolSize, clock, limits, countsMaxAgeMs, StoreTimings.NONE);
+  }
+
+  private PgWorkStore(Vertx vertx, PgConnectOptions connect, int poolSize, PgClock clock, StoreLimits limits,
+                      long countsMaxAgeMs, StoreTimings timings) {
     this.vertx = vertx;
     this.connect = new PgConnectOptions(connect)
         .setCachePreparedStatements(true)
@@ -101,6 +113,7 @@ public final class PgWorkStore implements WorkStore {
     this.limits = limits;
     this.admission = new Admission(limits);
     this.counts = new AdmissionCounts(countsMaxAgeMs, System::nanoTime);
+    this.timings = timings;
   }
 
   /** The database as log lines and errors name it: never the password. */
@@ -217,6 +230,7 @@ public final class PgWorkStore implements WorkStore {
     if (p == null) {
       return CompletableFuture.failedFuture(new StoreUnavailableException("the store is not open", null, false));
     }
+    long start = System.nanoTime();
     Future<T> f;
     try {
       f = operation.apply(p);
@@ -224,6 +238,7 @@ public final class PgWorkStore implements WorkStore {
       f = Future.failedFuture(e);
     }
     return f.timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onComplete(ar -> timings.statement(what, System.nanoTime() - start))
         .recover(e -> Future.failedFuture(unavailable(what, e)))
         .toCompletionStage().toCompletableFuture();
   }

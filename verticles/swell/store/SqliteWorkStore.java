@@ -53,6 +53,7 @@ public final class SqliteWorkStore implements WorkStore {
   private final StoreLimits limits;
   private final Admission admission;
   private final WriteFaults faults;
+  private final StoreTimings timings;
 
   /** The live works; also the lock under which memory and the writer's queue change together. */
   private final WorkQueue queue;
@@ -88,11 +89,17 @@ public final class SqliteWorkStore implements WorkStore {
 
   /** @param faults a test's injected failures; {@link WriteFaults#NONE} in production */
   public SqliteWorkStore(Path file, boolean fsync, StoreLimits limits, WriteFaults faults) {
+    this(file, fsync, limits, faults, StoreTimings.NONE);
+  }
+
+  /** @param timings told of every commit: its latency and how many operations it carried */
+  public SqliteWorkStore(Path file, boolean fsync, StoreLimits limits, WriteFaults faults, StoreTimings timings) {
     this.file = file.toAbsolutePath();
     this.fsync = fsync;
     this.limits = limits;
     this.admission = new Admission(limits);
     this.faults = faults;
+    this.timings = timings;
     this.queue = new WorkQueue(limits);
     AtomicInteger n = new AtomicInteger();
     this.readers = Executors.newFixedThreadPool(READERS, r -> {
@@ -139,7 +146,7 @@ public final class SqliteWorkStore implements WorkStore {
         opened.completeExceptionally(new IllegalStateException("the store was closed while opening"));
         return;
       }
-      writer = new SqliteWriter(c, this::connectWriter, queue, faults, this::broke);
+      writer = new SqliteWriter(c, this::connectWriter, queue, faults, timings, this::broke);
       writer.start();
       closed = false;
     }

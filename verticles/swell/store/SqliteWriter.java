@@ -67,6 +67,7 @@ final class SqliteWriter {
   private Connection c;
   private final Object lock;
   private final WriteFaults faults;
+  private final StoreTimings timings;
   private final Consumer<Throwable> onBroken;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
@@ -77,15 +78,18 @@ final class SqliteWriter {
   private Throwable brokenBy;
 
   /**
+   * @param c the connection the store opened (and migrated with); {@code connector} opens its replacements
    * @param lock the store's lock, held while {@code committed}/{@code failed} run and while submitting
+   * @param timings told of each committed batch: how long it took and how many writes it carried
    * @param onBroken told (on the writer thread) when an Error ended the writer
    */
-  /** @param c the connection the store opened (and migrated with); {@code connector} opens its replacements */
-  SqliteWriter(Connection c, Connector connector, Object lock, WriteFaults faults, Consumer<Throwable> onBroken) {
+  SqliteWriter(Connection c, Connector connector, Object lock, WriteFaults faults, StoreTimings timings,
+               Consumer<Throwable> onBroken) {
     this.c = c;
     this.connector = connector;
     this.lock = lock;
     this.faults = faults;
+    this.timings = timings;
     this.onBroken = onBroken;
     this.thread = new Thread(this::run, "swell-sqlite-writer");
     this.thread.setDaemon(true);
@@ -174,6 +178,7 @@ final class SqliteWriter {
 
   /** Runs a batch in one transaction. SQL errors fail the batch only; anything else is thrown on. */
   private void commit(List<Write<?>> batch) throws SQLException {
+    long start = System.nanoTime();
     try {
       if (c == null) {
         c = connector.open();
@@ -183,6 +188,7 @@ final class SqliteWriter {
       }
       faults.beforeCommit(batch.stream().map(w -> w.what).toList());
       c.commit();
+      timings.commit(System.nanoTime() - start, batch.size());
     } catch (SQLException | RuntimeException e) {
       log.error("a store write failed; rolled back {} operations ({} first)", batch.size(), batch.get(0).what, e);
       dropConnection();

@@ -112,10 +112,16 @@ public record StoreConfig(String type, String durability, Path dataDir, String u
 
   /** The store this section describes; {@code vertx} runs the PostgreSQL client. Unopened. */
   public WorkStore create(Vertx vertx, StoreLimits limits) {
+    return create(vertx, limits, StoreTimings.NONE);
+  }
+
+  /** As {@link #create(Vertx, StoreLimits)}, telling {@code timings} of its commits or statements. */
+  public WorkStore create(Vertx vertx, StoreLimits limits, StoreTimings timings) {
     return switch (type) {
       case "memory" -> new MemoryWorkStore(limits);
-      case "sqlite" -> new SqliteWorkStore(dataDir.resolve("swell.db"), "fsync".equals(durability), limits);
-      case "postgres" -> new PgWorkStore(vertx, connectOptions(), poolSize, PgClock.DATABASE, limits);
+      case "sqlite" -> new SqliteWorkStore(dataDir.resolve("swell.db"), "fsync".equals(durability), limits,
+          WriteFaults.NONE, timings);
+      case "postgres" -> new PgWorkStore(vertx, connectOptions(), poolSize, PgClock.DATABASE, limits, timings);
       default -> throw new IllegalStateException("unknown store type " + type);
     };
   }

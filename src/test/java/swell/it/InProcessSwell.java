@@ -9,6 +9,7 @@ import swell.balancer.BalancerVerticle;
 import swell.common.ConfigReader;
 import swell.endpoint.EndpointConfig;
 import swell.endpoint.EndpointVerticle;
+import swell.metrics.PrometheusMetrics;
 import swell.store.WorkStore;
 import swell.worker.WorkerConfig;
 import swell.worker.WorkerVerticle;
@@ -30,12 +31,22 @@ public final class InProcessSwell implements AutoCloseable {
   public static final String TOKEN = "test-token-0123456789abcdef0123456789";
 
   private final Vertx vertx;
+  private final PrometheusMetrics metrics;
   private final List<String> deployments = new ArrayList<>();
   private BalancerVerticle balancer;
   private EndpointVerticle endpoint;
 
   public InProcessSwell(Vertx vertx) {
+    this(vertx, PrometheusMetrics.off());
+  }
+
+  /**
+   * @param metrics the meters the balancer and endpoint register and serve as {@code /metrics}; for
+   *     Vert.x's own, {@code vertx} is the one {@link PrometheusMetrics#vertx} built
+   */
+  public InProcessSwell(Vertx vertx, PrometheusMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
   }
 
   /** The balancer's config for tests: a temp data dir, no fleet unless overridden, quick timers. */
@@ -52,7 +63,7 @@ public final class InProcessSwell implements AutoCloseable {
   }
 
   public InProcessSwell startBalancer(JsonObject conf) {
-    balancer = new BalancerVerticle(BalancerConfig.from(reader(conf)));
+    balancer = new BalancerVerticle(BalancerConfig.from(reader(conf)), code -> { }, metrics);
     deploy(balancer);
     return this;
   }
@@ -78,7 +89,7 @@ public final class InProcessSwell implements AutoCloseable {
     if (!conf.containsKey("balancerUrls")) {
       conf.put("balancerUrls", new JsonArray().add(balancerUrl()));
     }
-    endpoint = new EndpointVerticle(EndpointConfig.from(reader(conf)));
+    endpoint = new EndpointVerticle(EndpointConfig.from(reader(conf)), metrics);
     deploy(endpoint);
     return this;
   }

@@ -209,4 +209,31 @@ class PgWorkStoreTest {
     NewWork w = work(1, 1);
     assertThat(await(s.enqueue(List.of(w)))).containsExactly(EnqueueOutcome.created(w.id()));
   }
+
+  @Test
+  void everyStatementIsTimedUnderItsKindForTheMetrics() throws Exception {
+    List<String> kinds = java.util.Collections.synchronizedList(new ArrayList<>());
+    StoreTimings timings = new StoreTimings() {
+      @Override
+      public void commit(long nanos, int operations) {
+        throw new AssertionError("the PostgreSQL store has no writer thread");
+      }
+
+      @Override
+      public void statement(String kind, long nanos) {
+        assertThat(nanos).isPositive();
+        kinds.add(kind);
+      }
+    };
+    PgWorkStore s = new PgWorkStore(vertx, PgConnectOptions.fromUri(server.url(server.createDatabase())), 2,
+        PgClock.DATABASE, LIMITS, timings);
+    stores.add(s);
+    await(s.open(0));
+    NewWork w = work(1, 1);
+    await(s.enqueue(List.of(w)));
+    assertThat(await(s.lease("w-1", new LeaseLimits(10, 1_000, 1_000), 0, LEASE_MS))).hasSize(1);
+    await(s.complete("w-1", List.of(new Completion(w.id(), new byte[64])), 0));
+    assertThat(await(s.pull("", 10, 0, 0))).hasSize(1);
+    assertThat(kinds).contains("store works", "lease works", "record results", "pull results");
+  }
 }
