@@ -26,7 +26,7 @@ class ArtifactUploadTest {
   static final MotoDeploy env = new MotoDeploy();
 
   /**
-   * 70 MiB over an 8 MiB/s line take about 9 s, while each attempt may take 4 s and each call 5 s:
+   * 80 MiB over an 8 MiB/s line take about 10 s, while each attempt may take 4 s and each call 5 s:
    * one PUT of the whole jar cannot make it however often it is retried; 8 MiB parts, one at a
    * time, each take about a second.
    */
