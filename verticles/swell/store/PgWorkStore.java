@@ -53,6 +53,12 @@ public final class PgWorkStore implements WorkStore {
   static final long CALL_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
   /** Bodies per enqueue statement: a larger batch is split, in one transaction (the server caps one parameter at 1 GiB). */
   static final long MAX_BODY_BYTES_PER_STATEMENT = 64L << 20;
+  /**
+   * Enqueue statements running at once; batches arriving meanwhile go together in the next one
+   * ({@link EnqueueGroups}). Each statement costs the database a commit whatever it carries: with
+   * every batch its own statement, two endpoints' forwards made statements of three works each.
+   */
+  static final int ENQUEUE_STATEMENTS_AT_ONCE = 2;
   /** Prepared statements kept per connection: the store's twenty, with room. A cached statement runs in one round trip. */
   static final int PREPARED_STATEMENT_CACHE = 64;
   /** Idle pooled connections are closed after this many seconds. */
@@ -77,6 +83,8 @@ public final class PgWorkStore implements WorkStore {
   private PgCoordination coordination;
   /** The admission counts being read now, shared by the enqueues that wait for them. */
   private Future<Void> refreshing;
+  private final EnqueueGroups enqueues =
+      new EnqueueGroups(ENQUEUE_STATEMENTS_AT_ONCE, MAX_BODY_BYTES_PER_STATEMENT, this::storeGroup);
 
   /**
    * @param connect  the database, user and password ({@link StoreConfig} builds it from {@code store.url})
@@ -302,9 +310,11 @@ public final class PgWorkStore implements WorkStore {
 
   @Override
   public CompletableFuture<List<EnqueueOutcome>> enqueue(List<NewWork> works) {
-    if (works.isEmpty()) {
-      return CompletableFuture.completedFuture(List.of());
-    }
+    return enqueues.enqueue(works);
+  }
+
+  /** One group of batches: one statement, or one transaction when the bodies need more. */
+  private CompletableFuture<List<EnqueueOutcome>> storeGroup(List<NewWork> works) {
     BatchRepeats batch = BatchRepeats.of(works);
     List<NewWork> firsts = batch.firsts();
     return call("store works", p -> freshCounts(p).compose(v -> {
