@@ -37,6 +37,19 @@ class WorkQueueTest {
   }
 
   @Test
+  void worksOfOneOwnerShareOneCopyOfItsName() {
+    UUID a = UUID.randomUUID();
+    UUID b = UUID.randomUUID();
+    UUID c = UUID.randomUUID();
+    queue.addPending(a, new String("alice"), 1, 10, T0, 0, 0);
+    queue.addPending(b, new String("alice"), 1, 10, T0, 0, 0);
+    queue.addCompleted(c, new String("alice"), 1, T0, 1, new byte[64], T0, 0);
+
+    assertThat(queue.entry(b).owner).isEqualTo("alice").isSameAs(queue.entry(a).owner);
+    assertThat(queue.entry(c).owner).isSameAs(queue.entry(a).owner);
+  }
+
+  @Test
   void leaseHandsOutOldestEnqueuedFirst() {
     UUID late = add(1, T0 + 20);
     UUID early = add(1, T0);
