@@ -9,8 +9,8 @@
 #      works/s from the first enqueue to the last result back at the client.
 # Prints one table with Swell's ratio to each peer. Installs what is missing (apt-get, npm ci).
 #
-#   DURATION=15 WARMUP=8 CONNECTIONS=64 ENQ_WORKS=150000 ENQ_WARMUP_WORKS=30000 \
-#   WORKS=20000 WARMUP_WORKS=5000 CONCURRENCY=64 WORKER_THREADS=2 TIMEOUT=120 bench/compare.sh
+#   DURATION=15 WARMUP=8 CONNECTIONS=64 ENQ_WORKS=150000 ENQ_WARMUP_WORKS=150000 \
+#   WORKS=50000 WARMUP_WORKS=50000 CONCURRENCY=64 WORKER_THREADS=2 TIMEOUT=120 bench/compare.sh
 #   QUICK=1 bench/compare.sh      # tiny sizes, to check the script works; its numbers mean nothing
 source "$(dirname "$0")/lib.sh"
 
@@ -23,9 +23,9 @@ WARMUP="${WARMUP:-8}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"                   # wrk threads
 ENQ_WORKS="${ENQ_WORKS:-150000}"          # Swell's loadtest, enqueue only: measured works
-ENQ_WARMUP_WORKS="${ENQ_WARMUP_WORKS:-30000}"
-WORKS="${WORKS:-20000}"                   # end to end
-WARMUP_WORKS="${WARMUP_WORKS:-5000}"
+ENQ_WARMUP_WORKS="${ENQ_WARMUP_WORKS:-150000}"  # a fresh Swell settles within 36,000-165,000 works (bench/README.md, section 8)
+WORKS="${WORKS:-50000}"                   # end to end
+WARMUP_WORKS="${WARMUP_WORKS:-50000}"
 CONCURRENCY="${CONCURRENCY:-64}"          # jobs in flight in the BullMQ and beanstalkd worker
 WORKER_THREADS="${WORKER_THREADS:-2}"     # compute threads of Swell's one worker JVM
 TIMEOUT="${TIMEOUT:-120}"                 # seconds to wait for results after the last enqueue
