@@ -33,13 +33,16 @@ TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n")"
 
 # swell_local NAME STORE_JSON: Swell's local role with one endpoint and no workers, so the endpoint
 # and balancer have the machine to themselves; sets PORT and PID.
+# maxPending is raised above the default 2,000,000: nothing consumes the queue, and a fast store
+# fills that in under 30 s, after which the 503s that wrk counts as answers would inflate the rate.
 swell_local() {
   local name="$1" store="$2" bport data
   free_port PORT
   free_port bport
   data=$(fresh_data "$name")
   start_swell "$name" "{\"role\":\"local\",\"endpointPorts\":[$PORT],\"balancerPort\":$bport,\"clusterToken\":\"$TOKEN\",
-    \"dataDir\":\"$data\",\"store\":$store,\"fleet\":{\"type\":\"none\"},\"minWorkers\":0,\"maxWorkers\":0}"
+    \"dataDir\":\"$data\",\"store\":$store,\"fleet\":{\"type\":\"none\"},\"minWorkers\":0,\"maxWorkers\":0,
+    \"maxPending\":10000000}"
   PID=$LAST_PID
   wait_http "http://127.0.0.1:$PORT/ready" 60 "$PID"
 }
