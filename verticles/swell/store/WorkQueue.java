@@ -111,7 +111,7 @@ public final class WorkQueue {
   /** Adds a pending work (new, or restored with its delivery count); false if the id is already live. */
   public boolean addPending(UUID id, String owner, int iterations, int bodyBytes, long enqueuedAt, int attempts,
                             long rowid) {
-    Entry e = new Entry(id, owners.computeIfAbsent(owner, o -> o), iterations, bodyBytes, enqueuedAt, attempts);
+    Entry e = new Entry(id, sharedName(owner), iterations, bodyBytes, enqueuedAt, attempts);
     if (live.putIfAbsent(e.msb, e.lsb, e) != null) {
       return false;
     }
@@ -123,7 +123,7 @@ public final class WorkQueue {
   /** Adds a work restored with its result, waiting to be pulled. */
   public void addCompleted(UUID id, String owner, int iterations, long enqueuedAt, int attempts, byte[] result,
                            long completedAt, long rowid) {
-    Entry e = new Entry(id, owners.computeIfAbsent(owner, o -> o), iterations, 0, enqueuedAt, attempts);
+    Entry e = new Entry(id, sharedName(owner), iterations, 0, enqueuedAt, attempts);
     e.rowid = rowid;
     e.result = result;
     e.completedAt = completedAt;
@@ -305,6 +305,11 @@ public final class WorkQueue {
       e.completedAt = 0;
       holdFor(e, e.workerId, e.deadline);
     }
+  }
+
+  /** The one copy of this owner's name that every entry of the owner shares. */
+  private String sharedName(String name) {
+    return owners.computeIfAbsent(name, n -> n);
   }
 
   private void addToCompleted(Entry e) {
