@@ -221,12 +221,20 @@ public final class ProcessFleet implements Fleet {
    * adopted worker's parent is init, which may reap late.
    */
   private static boolean zombie(long pid) {
+    return state(pid).filter(c -> c == 'Z').isPresent(); // empty: isAlive decides
+  }
+
+  /**
+   * The process's state letter from {@code /proc/<pid>/stat} ({@code R}, {@code S}, {@code T}
+   * stopped, {@code Z} zombie...); empty when there is none: no /proc (not Linux), or no process.
+   */
+  public static Optional<Character> state(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       int afterName = stat.lastIndexOf(')');
-      return afterName > 0 && afterName + 2 < stat.length() && stat.charAt(afterName + 2) == 'Z';
+      return afterName > 0 && afterName + 2 < stat.length() ? Optional.of(stat.charAt(afterName + 2)) : Optional.empty();
     } catch (IOException | RuntimeException e) {
-      return false; // no /proc (not Linux), or the process just went: isAlive decides
+      return Optional.empty();
     }
   }
 

@@ -14,7 +14,6 @@ import swell.fleet.FleetConfig;
 import swell.fleet.FleetMember;
 import swell.fleet.ProcessFleet;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,13 +190,7 @@ class ProcessFleetTest {
 
   /** The process's state letter from /proc ("R", "S", "T" stopped, "Z" zombie...), null once it is gone. */
   private static String state(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      int afterName = stat.lastIndexOf(')');
-      return stat.substring(afterName + 2, afterName + 3);
-    } catch (IOException e) {
-      return null;
-    }
+    return ProcessFleet.state(pid).map(String::valueOf).orElse(null);
   }
 
   private static List<String> listedByANewFleet(Vertx vertx, Path dataDir, String balancerUrl) throws Exception {
